@@ -1,0 +1,23 @@
+/** Quotes an identifier for DuckDB: column names come from strangers' files. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Quotes a string literal. Only for text the pipeline itself made (its own scratch paths, the
+ * DuckDB options it chose): values from files and configs go through `Params` instead.
+ */
+export function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** Collects the values of a statement so they travel as parameters, never as SQL text. */
+export class Params {
+  readonly values: (string | number | boolean | null)[] = [];
+
+  /** Adds a value and returns its placeholder (`$1`, `$2`, …). */
+  add(value: string | number | boolean | null): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}

@@ -1,0 +1,30 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { GoldModel } from "../config/goldModel.ts";
+import type { Engine } from "../engine/engine.ts";
+import { quoteLiteral } from "../engine/sql.ts";
+import { ContractViolationError } from "../errors.ts";
+import { compileModel } from "./compileModel.ts";
+
+/**
+ * Computes one gold partition from all the silver files of that day partition and writes it as a
+ * single Parquet file; returns its row count. The caller publishes it with one PUT.
+ */
+export async function buildGold(engine: Engine, model: GoldModel, silverFiles: readonly string[], outFile: string): Promise<number> {
+  const relation = `read_parquet([${silverFiles.map(quoteLiteral).join(", ")}], union_by_name = true)`;
+  const sql = compileModel(model, relation);
+  mkdirSync(dirname(outFile), { recursive: true });
+  try {
+    await engine.run(`COPY (${sql}) TO ${quoteLiteral(outFile)} (FORMAT parquet, COMPRESSION zstd)`);
+  } catch (error) {
+    if (/Binder Error/.test(String(error))) {
+      throw new ContractViolationError(
+        `Gold model ${model.name} does not fit dataset ${model.dataset}: ${String((error as Error).message).split("\n")[0]}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(outFile)})`);
+  return Number(n);
+}

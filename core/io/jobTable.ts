@@ -1,0 +1,170 @@
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import * as v from "valibot";
+import type { Step } from "../steps.ts";
+import { EMPTY_STATS, type Stats } from "../job/stats.ts";
+import { JobRecordSchema, type JobError, type JobRecord, type JobRef } from "../job/jobRecord.ts";
+
+/** What a new job starts with. */
+export type NewJob = { ref: JobRef; executionId: string; ttlDays: number };
+
+/** How `start` found the job. */
+export type StartOutcome = "started" | "resumed" | "duplicate";
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as Error).name === "ConditionalCheckFailedException";
+}
+
+/** The jobs table: one typed document per job, every write conditional where order matters. */
+export class JobTable {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /**
+   * Creates the job as RUNNING. The same execution coming back (a redrive or retry) resumes it;
+   * any other execution for the same delivery is a duplicate and must change nothing.
+   */
+  async start(job: NewJob): Promise<StartOutcome> {
+    const now = new Date().toISOString();
+    const record: JobRecord = {
+      version: 1,
+      job_id: job.ref.jobId,
+      status: "RUNNING",
+      dataset: job.ref.dataset,
+      step: "extract",
+      source: job.ref.source,
+      execution_id: job.executionId,
+      started_at: job.ref.startedAt,
+      updated_at: now,
+      expires_at: Math.floor(Date.parse(job.ref.startedAt) / 1000) + job.ttlDays * 86400,
+      attempts: 1,
+      stats: EMPTY_STATS,
+      manifests: {},
+    };
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.table, Item: record, ConditionExpression: "attribute_not_exists(job_id)" }),
+      );
+      return "started";
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const existing = await this.get(job.ref.jobId);
+    if (existing?.execution_id !== job.executionId) return "duplicate";
+    await this.enterStep(job.ref.jobId, "extract");
+    return "resumed";
+  }
+
+  /**
+   * Records that a step is running. A FAILED job goes back to RUNNING (a redrive) and counts the
+   * attempt; a job that already succeeded is final and stays as it is.
+   */
+  async enterStep(jobId: string, step: Step): Promise<void> {
+    if (await this.moveToStep(jobId, step, "FAILED", 1)) return;
+    await this.moveToStep(jobId, step, "RUNNING", 0);
+  }
+
+  private async moveToStep(jobId: string, step: Step, from: "FAILED" | "RUNNING", extraAttempts: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { job_id: jobId },
+          UpdateExpression: "SET #step = :step, #status = :running, updated_at = :now, attempts = attempts + :n REMOVE #error",
+          ConditionExpression: "#status = :from",
+          ExpressionAttributeNames: { "#step": "step", "#status": "status", "#error": "error" },
+          ExpressionAttributeValues: {
+            ":step": step,
+            ":running": "RUNNING",
+            ":from": from,
+            ":now": new Date().toISOString(),
+            ":n": extraAttempts,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Merges fields a step learned into the job (format, columns, stats, manifests). Stats and
+   * manifests merge key by key, so each step adds its own without reading the record first.
+   */
+  async update(
+    jobId: string,
+    fields: Partial<Pick<JobRecord, "format" | "columns" | "manifests">> & { stats?: Partial<Stats> },
+  ): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ":now": new Date().toISOString() };
+    const sets = ["updated_at = :now"];
+    const add = (path: string[], value: unknown) => {
+      const ref = path.map((p) => ((names[`#${p}`] = p), `#${p}`)).join(".");
+      const placeholder = `:v${Object.keys(values).length}`;
+      values[placeholder] = value;
+      sets.push(`${ref} = ${placeholder}`);
+    };
+    const { stats, manifests, ...rest } = fields;
+    for (const [k, value] of Object.entries(rest)) if (value !== undefined) add([k], value);
+    for (const [k, value] of Object.entries(stats ?? {})) add(["stats", k], value);
+    for (const [k, value] of Object.entries(manifests ?? {})) add(["manifests", k], value);
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { job_id: jobId },
+        UpdateExpression: `SET ${sets.join(", ")}`,
+        ConditionExpression: "attribute_exists(job_id)",
+        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /** Marks the job SUCCESS; final. */
+  async succeed(jobId: string): Promise<void> {
+    const now = new Date().toISOString();
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { job_id: jobId },
+        UpdateExpression: "SET #status = :success, updated_at = :now, finished_at = :now",
+        ConditionExpression: "attribute_exists(job_id)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":success": "SUCCESS", ":now": now },
+      }),
+    );
+  }
+
+  /**
+   * Marks the job FAILED with its error. Returns false when there was nothing to change (already
+   * FAILED by the other failure path, or SUCCESS), so one failure gives one alert.
+   */
+  async fail(jobId: string, error: JobError): Promise<boolean> {
+    const now = new Date().toISOString();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { job_id: jobId },
+          UpdateExpression: "SET #status = :failed, #error = :error, updated_at = :now, finished_at = :now",
+          ConditionExpression: "attribute_exists(job_id) AND #status = :running",
+          ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+          ExpressionAttributeValues: { ":failed": "FAILED", ":running": "RUNNING", ":error": error, ":now": now },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /** Reads a job, validated; undefined when it does not exist. */
+  async get(jobId: string): Promise<JobRecord | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { job_id: jobId }, ConsistentRead: true }));
+    return out.Item ? v.parse(JobRecordSchema, out.Item) : undefined;
+  }
+}

@@ -1,0 +1,126 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+
+/** An object's address. */
+export type ObjectRef = { bucket: string; key: string };
+
+/** What HeadObject tells about an object. */
+export type ObjectInfo = { size: number; etag: string; versionId?: string };
+
+/** S3 keys in CopySource must be URL-encoded, slashes kept. */
+function copySource(ref: ObjectRef): string {
+  return `${ref.bucket}/${ref.key.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/** The thin layer over S3 that every step uses: streams to and from disk, never whole files in memory. */
+export class ObjectStore {
+  constructor(private readonly s3: S3Client) {}
+
+  /** Size, ETag and version of an object, or undefined when it does not exist. */
+  async head(ref: ObjectRef): Promise<ObjectInfo | undefined> {
+    try {
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+      return { size: out.ContentLength ?? 0, etag: out.ETag ?? "", versionId: out.VersionId ?? undefined };
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** The first `bytes` bytes of an object, for sniffing. */
+  async readHead(ref: ObjectRef, bytes: number): Promise<Uint8Array> {
+    const out = await this.s3.send(
+      new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=0-${bytes - 1}` }),
+    );
+    return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+  }
+
+  /** Streams an object to a local file. */
+  async download(ref: ObjectRef, path: string): Promise<void> {
+    await mkdir(dirname(path), { recursive: true });
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+    await pipeline(out.Body as Readable, createWriteStream(path));
+  }
+
+  /** Streams a local file to an object, replacing it atomically. */
+  async upload(path: string, ref: ObjectRef, contentType = "application/octet-stream"): Promise<void> {
+    const { size } = await stat(path);
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        Body: createReadStream(path),
+        ContentLength: size,
+        ContentType: contentType,
+      }),
+    );
+  }
+
+  /** Reads a small JSON document, or undefined when it does not exist. */
+  async getJson<T>(ref: ObjectRef): Promise<T | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+      return JSON.parse(await out.Body!.transformToString()) as T;
+    } catch (error) {
+      if ((error as Error).name === "NoSuchKey") return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes a small JSON document. */
+  async putJson(ref: ObjectRef, value: unknown): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        Body: JSON.stringify(value),
+        ContentType: "application/json",
+      }),
+    );
+  }
+
+  /** Server-side copy; the bytes never pass through the function. */
+  async copy(from: ObjectRef, to: ObjectRef): Promise<void> {
+    await this.s3.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: copySource(from) }));
+  }
+
+  /** Every key under a prefix. */
+  async list(bucket: string, prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const out = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  }
+
+  /** Deletes keys in batches of S3's limit of 1000. */
+  async delete(bucket: string, keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      const out = await this.s3.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      );
+      if (out.Errors?.length) {
+        const first = out.Errors[0];
+        throw new Error(`Could not delete ${out.Errors.length} objects in ${bucket}, first ${first.Key}: ${first.Message}`);
+      }
+    }
+  }
+}

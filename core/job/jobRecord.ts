@@ -1,0 +1,64 @@
+import * as v from "valibot";
+import { STEPS } from "../steps.ts";
+import { StatsSchema } from "./stats.ts";
+
+/** Job statuses, as the seed named them. */
+export const JobStatusSchema = v.picklist(["RUNNING", "SUCCESS", "FAILED"]);
+/** A job status. */
+export type JobStatus = v.InferOutput<typeof JobStatusSchema>;
+
+/** The raw object a job processes, identified down to the delivery (DESIGN.md decision 8). */
+export const SourceSchema = v.object({
+  bucket: v.string(),
+  key: v.string(),
+  etag: v.optional(v.string()),
+  size: v.optional(v.number()),
+  versionId: v.optional(v.string()),
+  sequencer: v.optional(v.string()),
+});
+/** A job's source object. */
+export type Source = v.InferOutput<typeof SourceSchema>;
+
+/** What a job that ended in FAILED tells a person. */
+export const JobErrorSchema = v.object({ type: v.string(), message: v.string(), step: v.string() });
+/** A job's error. */
+export type JobError = v.InferOutput<typeof JobErrorSchema>;
+
+/** A column as the job read it: the file's header, the silver name, the stored type. */
+export const ColumnMappingSchema = v.object({ original: v.string(), name: v.string(), type: v.string() });
+/** One column mapping. */
+export type ColumnMapping = v.InferOutput<typeof ColumnMappingSchema>;
+
+/** The job document in the jobs table, validated on read; `version` changes with its shape. */
+export const JobRecordSchema = v.object({
+  version: v.literal(1),
+  job_id: v.string(),
+  status: JobStatusSchema,
+  dataset: v.string(),
+  step: v.picklist([...STEPS, "fail"]),
+  source: SourceSchema,
+  execution_id: v.string(),
+  started_at: v.string(),
+  updated_at: v.string(),
+  finished_at: v.optional(v.string()),
+  expires_at: v.number(),
+  attempts: v.number(),
+  format: v.optional(v.object({ format: v.string(), compression: v.string() })),
+  columns: v.optional(v.array(ColumnMappingSchema)),
+  stats: StatsSchema,
+  manifests: v.optional(v.record(v.string(), v.string())),
+  error: v.optional(JobErrorSchema),
+});
+/** A job record. */
+export type JobRecord = v.InferOutput<typeof JobRecordSchema>;
+
+/** The pointer every step passes on: enough to find the job and its source, never data. */
+export const JobRefSchema = v.object({
+  jobId: v.string(),
+  dataset: v.string(),
+  source: SourceSchema,
+  sourceId: v.string(),
+  startedAt: v.string(),
+});
+/** A job pointer. */
+export type JobRef = v.InferOutput<typeof JobRefSchema>;

@@ -1,0 +1,60 @@
+import type { JobRecord } from "./jobRecord.ts";
+
+/** Where to look at an execution in the Step Functions console (and redrive it). */
+export function consoleLink(executionId: string): string | undefined {
+  const region = /^arn:aws[\w-]*:states:([\w-]+):/.exec(executionId)?.[1];
+  return region
+    ? `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionId}`
+    : undefined;
+}
+
+/** The success summary a job publishes: a subject people scan and a body machines parse. */
+export function successMessage(job: JobRecord, lakeBucket: string, durationMs: number) {
+  const s = job.stats;
+  return {
+    subject: `ETL SUCCESS ${job.dataset}: ${s.silverRows}/${s.inputRows} rows to silver, ${s.quarantinedRows} quarantined`,
+    body: {
+      status: "SUCCESS",
+      jobId: job.job_id,
+      dataset: job.dataset,
+      source: `s3://${job.source.bucket}/${job.source.key}`,
+      rowsIn: s.inputRows,
+      rowsOut: s.silverRows,
+      duplicates: s.duplicateRows,
+      quarantined: s.quarantinedRows,
+      dropped: s.droppedRows,
+      goldRows: s.goldRows,
+      durationMs,
+      outputs: {
+        silver: `s3://${lakeBucket}/silver/${job.dataset}/`,
+        gold: `s3://${lakeBucket}/gold/`,
+        quarantine: s.quarantinedRows ? `s3://${lakeBucket}/quarantine/${job.dataset}/` : undefined,
+      },
+    },
+  };
+}
+
+/** The failure alert: what broke, where, and the one thing to do about it. */
+export function failureMessage(
+  job: { jobId: string; dataset: string; sourceKey: string; executionId: string },
+  error: { type: string; message: string; step: string },
+  terminal: boolean,
+) {
+  const link = consoleLink(job.executionId);
+  return {
+    subject: `ETL FAILED ${job.dataset} at ${error.step}: ${error.type}`,
+    body: {
+      status: "FAILED",
+      jobId: job.jobId,
+      dataset: job.dataset,
+      source: job.sourceKey,
+      step: error.step,
+      errorType: error.type,
+      message: error.message,
+      action: terminal
+        ? `The file cannot pass as it is: fix it and upload it again under ${job.sourceKey}. Redriving will not help.`
+        : `Fix the cause (see the logs of step ${error.step}), then redrive the execution${link ? ` from ${link}` : ""}; it resumes at ${error.step}.`,
+      execution: job.executionId,
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { basename } from "node:path";
+import { INCOMING_PREFIX } from "../config/matchDataset.ts";
+
+/** Where the archive step moves processed uploads in the raw bucket. */
+export const ARCHIVED_PREFIX = "archived/";
+
+/**
+ * Every key the pipeline writes, in one place (DESIGN.md lake layout). Partitions read
+ * `year=YYYY/month=MM/day=DD`, zero-padded, and the catalog's projection uses the same form.
+ */
+export const lake = {
+  /** The untouched copy of a job's upload. */
+  bronze: (dataset: string, jobId: string, rawKey: string) => `bronze/${dataset}/${jobId}/${basename(rawKey)}`,
+  /** A dataset's silver table. */
+  silverPrefix: (dataset: string) => `silver/${dataset}/`,
+  /** Rejected rows of one source key, replaced with it. */
+  quarantine: (dataset: string, sourceId: string) => `quarantine/${dataset}/${sourceId}.parquet`,
+  /** A gold model's partition: one object, replaced by a single PUT. */
+  gold: (model: string, partition: string) => `gold/${model}/${partition}/part.parquet`,
+  /** A gold partition computed by a job, waiting for the load step to publish it. */
+  staging: (jobId: string, model: string, partition: string) => `staging/${jobId}/gold/${model}/${partition}/part.parquet`,
+  /** What a source key last wrote to silver and quarantine, so a new upload replaces exactly that. */
+  sourceManifest: (dataset: string, sourceId: string) => `manifests/${dataset}/${sourceId}.json`,
+  /** What one step of one job wrote. */
+  jobManifest: (jobId: string, step: string) => `jobs/${jobId}/${step}.json`,
+};
+
+/** The archive key of an upload: `incoming/a/b.csv` → `archived/a/b.csv`. */
+export function archivedKey(rawKey: string): string {
+  return ARCHIVED_PREFIX + (rawKey.startsWith(INCOMING_PREFIX) ? rawKey.slice(INCOMING_PREFIX.length) : rawKey);
+}
+
+/** The day partition of a silver key, e.g. `year=2024/month=01/day=05`, or undefined. */
+export function partitionOf(key: string): string | undefined {
+  return /(year=\d{4}\/month=\d{2}\/day=\d{2})\//.exec(key)?.[1];
+}

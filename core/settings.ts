@@ -1,0 +1,28 @@
+import * as v from "valibot";
+
+/** The environment every handler reads its resource names from; stacks/ and local/ set the same names. */
+export const SettingsSchema = v.object({
+  ETL_RAW_BUCKET: v.pipe(v.string(), v.minLength(3)),
+  ETL_LAKE_BUCKET: v.pipe(v.string(), v.minLength(3)),
+  ETL_JOBS_TABLE: v.pipe(v.string(), v.minLength(3)),
+  ETL_ALERTS_TOPIC_ARN: v.pipe(v.string(), v.startsWith("arn:")),
+  /** Largest raw object a job accepts, in bytes. */
+  ETL_MAX_FILE_BYTES: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1)), String(5 * 1024 ** 3)),
+  /** Scratch space for DuckDB and downloads: Lambda's only writable place is /tmp. */
+  ETL_SCRATCH_DIR: v.optional(v.string(), "/tmp/etl"),
+  /** Days a finished job stays in the table before its TTL removes it. */
+  ETL_JOB_TTL_DAYS: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1)), "90"),
+});
+
+/** The validated environment. */
+export type Settings = v.InferOutput<typeof SettingsSchema>;
+
+/** Reads and validates the environment; a missing name fails with the list of what is wrong. */
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const result = v.safeParse(SettingsSchema, env);
+  if (!result.success) {
+    const issues = result.issues.map((i) => `${v.getDotPath(i) ?? "?"}: ${i.message}`).join("; ");
+    throw new Error(`Invalid environment for the ETL functions: ${issues}`);
+  }
+  return result.output;
+}

@@ -1,0 +1,110 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { basename, join, relative } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import * as v from "valibot";
+import { matchDataset } from "../core/config/matchDataset.ts";
+import { Engine } from "../core/engine/engine.ts";
+import { MalformedFileError } from "../core/errors.ts";
+import { withScratch } from "../core/io/scratch.ts";
+import { lake, partitionOf } from "../core/lake/layout.ts";
+import { CleanManifestSchema, ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
+import { cleanFile } from "../core/silver/cleanFile.ts";
+import { defineStep } from "./defineStep.ts";
+
+const CleanInputSchema = v.object({ extract: ExtractedSchema });
+
+/**
+ * bronze → silver: reads the bronze copy with DuckDB, writes day-partitioned silver Parquet and
+ * quarantined rows, then retires what an earlier upload under the same key had written.
+ */
+export const handler = defineStep("clean", CleanInputSchema, async ({ extract }, ctx): Promise<CleanOutput> => {
+  const { job } = extract;
+  await ctx.jobs.enterStep(job.jobId, "clean");
+  const lakeBucket = ctx.settings.ETL_LAKE_BUCKET;
+  const dataset = matchDataset(ctx.config, job.source.key, job.dataset);
+  const fileName = basename(job.source.key);
+
+  const written = await withScratch(ctx.settings.ETL_SCRATCH_DIR, `${job.jobId}-clean`, async (dir) => {
+    const downloaded = join(dir, "bronze");
+    await ctx.store.download(extract.bronze, downloaded);
+    const path = extract.compression === "gzip" ? await gunzipFile(downloaded, fileName) : downloaded;
+    const engine = await Engine.open(ctx.engine(dir));
+    try {
+      const result = await cleanFile(engine, {
+        path,
+        format: extract.format,
+        dataset,
+        outDir: join(dir, "out"),
+        ctx: {
+          jobId: job.jobId,
+          sourceKey: job.source.key,
+          sourceId: job.sourceId,
+          processedAt: job.startedAt,
+          ingestDate: job.startedAt.slice(0, 10),
+          fileName,
+        },
+      });
+      const silver: string[] = [];
+      for (const file of await listFiles(result.silverDir)) {
+        const key = lake.silverPrefix(dataset.name) + relative(result.silverDir, file);
+        await ctx.store.upload(file, { bucket: lakeBucket, key });
+        silver.push(key);
+      }
+      const quarantine: string[] = [];
+      if (result.quarantineFile) {
+        const key = lake.quarantine(dataset.name, job.sourceId);
+        await ctx.store.upload(result.quarantineFile, { bucket: lakeBucket, key });
+        quarantine.push(key);
+      }
+      return { result, silver, quarantine };
+    } finally {
+      engine.close();
+    }
+  });
+
+  // A new upload under a key replaces that key's earlier rows: delete what it wrote and is not rewritten.
+  const sourceManifest = { bucket: lakeBucket, key: lake.sourceManifest(dataset.name, job.sourceId) };
+  const previous = await ctx.store.getJson<CleanManifest>(sourceManifest);
+  const kept = new Set([...written.silver, ...written.quarantine]);
+  const stale = previous ? [...previous.silver, ...previous.quarantine].filter((k) => !kept.has(k)) : [];
+  await ctx.store.delete(lakeBucket, stale);
+  const partitions = new Set([...written.silver, ...(previous?.silver ?? [])].map((k) => partitionOf(k)!).filter(Boolean));
+  const manifest: CleanManifest = v.parse(CleanManifestSchema, {
+    jobId: job.jobId,
+    silver: written.silver,
+    quarantine: written.quarantine,
+    partitions: [...partitions].sort(),
+  });
+  const jobManifest = { bucket: lakeBucket, key: lake.jobManifest(job.jobId, "clean") };
+  await ctx.store.putJson(jobManifest, manifest);
+  await ctx.store.putJson(sourceManifest, manifest);
+  await ctx.jobs.update(job.jobId, {
+    columns: written.result.columns,
+    stats: written.result.stats,
+    manifests: { clean: jobManifest.key },
+  });
+  ctx.log.info("silver written", { ...written.result.stats, files: written.silver.length, replaced: stale.length });
+  return {
+    manifest: jobManifest,
+    inputRows: written.result.stats.inputRows,
+    silverRows: written.result.stats.silverRows,
+    partitions: partitions.size,
+  };
+});
+
+async function gunzipFile(path: string, fileName: string): Promise<string> {
+  const out = `${path}.unzipped`;
+  try {
+    await pipeline(createReadStream(path), createGunzip(), createWriteStream(out));
+  } catch (error) {
+    throw new MalformedFileError(`${fileName} is not a valid gzip file: ${(error as Error).message}`, { cause: error });
+  }
+  return out;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+}

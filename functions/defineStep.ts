@@ -1,0 +1,43 @@
+import * as v from "valibot";
+import { classifyError } from "../core/errors.ts";
+import { logger, type Logger } from "../core/log.ts";
+import type { Step } from "../core/steps.ts";
+import { getServices, type Services } from "./services.ts";
+
+/** What a step's work receives besides its input. */
+export type StepContext = Services & { log: Logger };
+
+/**
+ * The one wiring every handler uses: validate the input, run the step, log start and end with
+ * the job id, and turn SDK throttling into `TransientError` so the state machine retries it.
+ */
+export function defineStep<S extends v.GenericSchema, R>(
+  step: Step | "fail",
+  schema: S,
+  work: (input: v.InferOutput<S>, ctx: StepContext) => Promise<R>,
+): (event: unknown) => Promise<R> {
+  return async (event) => {
+    const parsed = v.safeParse(schema, event);
+    if (!parsed.success) {
+      const issues = parsed.issues.map((i) => `${v.getDotPath(i) ?? "(input)"}: ${i.message}`).join("; ");
+      throw new Error(`Invalid input for step ${step}: ${issues}`);
+    }
+    const jobId = (parsed.output as { extract?: { job?: { jobId?: string } } }).extract?.job?.jobId;
+    const log = logger.with({ step, ...(jobId ? { jobId } : {}) });
+    const started = Date.now();
+    log.info("step started");
+    try {
+      const result = await work(parsed.output, { ...getServices(), log });
+      log.info("step finished", { durationMs: Date.now() - started });
+      return result;
+    } catch (error) {
+      const classified = classifyError(error);
+      log.error("step failed", {
+        durationMs: Date.now() - started,
+        errorType: (classified as Error).name,
+        errorMessage: (classified as Error).message,
+      });
+      throw classified;
+    }
+  };
+}

@@ -1,0 +1,66 @@
+import { gunzipSync, constants } from "node:zlib";
+import { basename } from "node:path";
+import * as v from "valibot";
+import { matchDataset } from "../core/config/matchDataset.ts";
+import { decodeEventKey, ObjectCreatedEventSchema, sourceFromEvent } from "../core/events/objectCreated.ts";
+import { EmptyFileError, FileTooLargeError, SourceMissingError } from "../core/errors.ts";
+import { isGzip, sniffFormat } from "../core/format/sniffFormat.ts";
+import { jobIdFor, sourceIdFor } from "../core/job/jobId.ts";
+import type { JobRef } from "../core/job/jobRecord.ts";
+import { lake } from "../core/lake/layout.ts";
+import type { ExtractOutput } from "../core/pointers.ts";
+import { defineStep } from "./defineStep.ts";
+
+const HEAD_BYTES = 64 * 1024;
+
+const ExtractInputSchema = v.object({
+  event: ObjectCreatedEventSchema,
+  executionId: v.string(),
+  startedAt: v.string(),
+});
+
+/**
+ * raw → bronze: records the job RUNNING (or reports a duplicate delivery), checks the upload,
+ * sniffs its format from its first bytes and copies it unchanged to bronze.
+ */
+export const handler = defineStep("extract", ExtractInputSchema, async (input, ctx): Promise<ExtractOutput> => {
+  const source = sourceFromEvent(input.event);
+  // EventBridge may or may not URL-encode keys (DESIGN.md decision 8): try the key as sent first.
+  let info = await ctx.store.head(source);
+  if (!info && decodeEventKey(source.key) !== source.key) {
+    info = await ctx.store.head({ bucket: source.bucket, key: decodeEventKey(source.key) });
+    if (info) source.key = decodeEventKey(source.key);
+  }
+  const dataset = matchDataset(ctx.config, source.key);
+  const job: JobRef = {
+    jobId: jobIdFor(sourceFromEvent(input.event)),
+    dataset: dataset.name,
+    source: { ...source, etag: info?.etag ?? source.etag, size: info?.size ?? source.size },
+    sourceId: sourceIdFor(source),
+    startedAt: input.startedAt,
+  };
+  const outcome = await ctx.jobs.start({ ref: job, executionId: input.executionId, ttlDays: ctx.settings.ETL_JOB_TTL_DAYS });
+  if (outcome === "duplicate") {
+    ctx.log.info("duplicate delivery skipped", { jobId: job.jobId });
+    return { skipped: true, job };
+  }
+  const fileName = basename(source.key);
+  if (!info) {
+    throw new SourceMissingError(`${source.key} is no longer in ${source.bucket}: it was moved or deleted before extract ran`);
+  }
+  if (info.size === 0) throw new EmptyFileError(`${fileName} is empty (0 bytes)`);
+  if (info.size > ctx.settings.ETL_MAX_FILE_BYTES) {
+    throw new FileTooLargeError(
+      `${fileName} is ${info.size} bytes, over the limit of ${ctx.settings.ETL_MAX_FILE_BYTES} (ETL_MAX_FILE_BYTES); split it into smaller files`,
+    );
+  }
+  const head = await ctx.store.readHead(source, HEAD_BYTES);
+  const gzip = isGzip(head);
+  // A partial gzip stream inflates as far as it goes; that is enough to sniff.
+  const text = gzip ? gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH }) : head;
+  const format = sniffFormat(text, fileName);
+  const bronze = { bucket: ctx.settings.ETL_LAKE_BUCKET, key: lake.bronze(dataset.name, job.jobId, source.key) };
+  await ctx.store.copy(source, bronze);
+  await ctx.jobs.update(job.jobId, { format: { format, compression: gzip ? "gzip" : "none" } });
+  return { skipped: false, job, bronze, format, compression: gzip ? "gzip" : "none" };
+});

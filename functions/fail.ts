@@ -1,0 +1,89 @@
+import * as v from "valibot";
+import { basename } from "node:path";
+import { TERMINAL_ERROR_NAMES } from "../core/errors.ts";
+import { ObjectCreatedEventSchema, sourceFromEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
+import { jobIdFor } from "../core/job/jobId.ts";
+import { failureMessage } from "../core/job/messages.ts";
+import { defineStep, type StepContext } from "./defineStep.ts";
+
+/** The state machine's Catch path: the execution's state (the upload event plus step pointers) and `{Error, Cause}`. */
+const CaughtSchema = v.object({
+  ...ObjectCreatedEventSchema.entries,
+  error: v.object({ Error: v.string(), Cause: v.optional(v.string(), "") }),
+});
+
+/** EventBridge's "Execution Status Change" for failures no Catch sees: retries exhausted, timeouts, aborts. */
+const StatusChangeSchema = v.object({
+  "detail-type": v.literal("Step Functions Execution Status Change"),
+  detail: v.object({
+    executionArn: v.string(),
+    status: v.picklist(["FAILED", "TIMED_OUT", "ABORTED"]),
+    input: v.nullish(v.string()),
+    error: v.nullish(v.string()),
+    cause: v.nullish(v.string()),
+  }),
+});
+
+const FailInputSchema = v.variant("detail-type", [CaughtSchema, StatusChangeSchema]);
+
+/** Lambda's error Cause is a JSON document with `errorMessage`; other causes are plain text. */
+function causeMessage(cause: string | null | undefined): string {
+  if (!cause) return "no cause given";
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? cause;
+  } catch {
+    return cause;
+  }
+}
+
+/**
+ * The failure path, shared by the Catch (terminal data errors) and the status-change rule
+ * (everything else): marks the job FAILED with type, message and step, then alerts once.
+ * A job another path already marked is left alone, and a failed alert is logged, not thrown.
+ */
+export const handler = defineStep("fail", FailInputSchema, async (input, ctx) => {
+  if (input["detail-type"] === "Step Functions Execution Status Change") {
+    const event = v.safeParse(ObjectCreatedEventSchema, JSON.parse(input.detail.input ?? "null"));
+    return record(ctx, event.success ? event.output : undefined, input.detail.executionArn, {
+      type: input.detail.error ?? `Execution${input.detail.status}`,
+      message: causeMessage(input.detail.cause),
+    });
+  }
+  return record(ctx, input, undefined, { type: input.error.Error, message: causeMessage(input.error.Cause) });
+});
+
+async function record(
+  ctx: StepContext,
+  event: ObjectCreatedEvent | undefined,
+  executionArn: string | undefined,
+  error: { type: string; message: string },
+) {
+  const jobId = event ? jobIdFor(sourceFromEvent(event)) : undefined;
+  const job = jobId ? await ctx.jobs.get(jobId) : undefined;
+  if (job && executionArn && job.execution_id !== executionArn) {
+    // Another execution's failure (a duplicate delivery's): this job is not affected.
+    return { marked: false, alerted: false };
+  }
+  const step = job?.step ?? "extract";
+  const marked = job ? await ctx.jobs.fail(job.job_id, { ...error, step }) : true;
+  if (!marked) return { marked: false, alerted: false };
+  const terminal = (TERMINAL_ERROR_NAMES as readonly string[]).includes(error.type);
+  const message = failureMessage(
+    {
+      jobId: job?.job_id ?? "unknown",
+      dataset: job?.dataset ?? "unknown",
+      sourceKey: job?.source.key ?? (event ? basename(event.detail.object.key) : "unknown"),
+      executionId: job?.execution_id ?? executionArn ?? "unknown",
+    },
+    { ...error, step },
+    terminal,
+  );
+  try {
+    await ctx.alerts.publish(message.subject, message.body, { status: "FAILED", dataset: job?.dataset ?? "unknown" });
+    return { marked: true, alerted: true };
+  } catch (e) {
+    ctx.log.error("failure alert not sent", { error: (e as Error).message });
+    return { marked: true, alerted: false };
+  }
+}

@@ -1,0 +1,23 @@
+import * as v from "valibot";
+import { successMessage } from "../core/job/messages.ts";
+import { ExtractedSchema, LoadOutputSchema } from "../core/pointers.ts";
+import { defineStep } from "./defineStep.ts";
+
+const NotifyInputSchema = v.object({ extract: ExtractedSchema, load: LoadOutputSchema });
+
+/** Marks the job SUCCESS, then publishes the summary. A failed publish is logged, never fails the job. */
+export const handler = defineStep("notify", NotifyInputSchema, async ({ extract }, ctx) => {
+  const { job } = extract;
+  await ctx.jobs.enterStep(job.jobId, "notify");
+  await ctx.jobs.succeed(job.jobId);
+  const record = (await ctx.jobs.get(job.jobId))!;
+  const durationMs = Date.parse(record.finished_at ?? record.updated_at) - Date.parse(record.started_at);
+  const message = successMessage(record, ctx.settings.ETL_LAKE_BUCKET, durationMs);
+  try {
+    const messageId = await ctx.alerts.publish(message.subject, message.body, { status: "SUCCESS", dataset: job.dataset });
+    return { status: "SUCCESS" as const, messageId };
+  } catch (error) {
+    ctx.log.error("success notification not sent", { error: (error as Error).message });
+    return { status: "SUCCESS" as const };
+  }
+});

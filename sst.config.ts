@@ -1,0 +1,32 @@
+/// <reference path="./.sst/platform/config.d.ts" />
+
+/** Stages whose data outlives `sst remove` and which refuse to be removed at all. */
+const PRODUCTION_STAGES = ["production"];
+
+export default $config({
+  app(input) {
+    const production = PRODUCTION_STAGES.includes(input.stage);
+    return {
+      name: "medallion-etl",
+      home: "aws",
+      removal: production ? "retain" : "remove",
+      protect: production,
+    };
+  },
+  async run() {
+    // Stacks create their resources on import, which needs SST's globals: import them here only.
+    const { rawBucket, lakeBucket } = await import("./stacks/storage.ts");
+    const { jobsTable } = await import("./stacks/jobsTable.ts");
+    const { alertsTopic } = await import("./stacks/alerts.ts");
+    const { pipeline } = await import("./stacks/pipeline.ts");
+    await import("./stacks/uploadTrigger.ts");
+    await import("./stacks/failureTrigger.ts");
+    return {
+      rawBucket: rawBucket.name,
+      lakeBucket: lakeBucket.name,
+      jobsTable: jobsTable.name,
+      alertsTopic: alertsTopic.arn,
+      stateMachine: pipeline.arn,
+    };
+  },
+});
