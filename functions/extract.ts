@@ -1,7 +1,7 @@
 import { gunzipSync, constants } from "node:zlib";
 import { basename } from "node:path";
 import * as v from "valibot";
-import { matchDataset } from "../core/config/matchDataset.ts";
+import { DATASET_METADATA, matchDataset } from "../core/config/matchDataset.ts";
 import { decodeEventKey, ObjectCreatedEventSchema, sourceFromEvent } from "../core/events/objectCreated.ts";
 import { EmptyFileError, FileTooLargeError, SourceMissingError } from "../core/errors.ts";
 import { isGzip, sniffFormat } from "../core/format/sniffFormat.ts";
@@ -31,7 +31,8 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
     info = await ctx.store.head({ bucket: source.bucket, key: decodeEventKey(source.key) });
     if (info) source.key = decodeEventKey(source.key);
   }
-  const dataset = matchDataset(ctx.config, source.key);
+  // An uploader may name the dataset in the object's metadata instead of relying on the key.
+  const dataset = matchDataset(ctx.config, source.key, info?.metadata[DATASET_METADATA]);
   const job: JobRef = {
     jobId: jobIdFor(sourceFromEvent(input.event)),
     dataset: dataset.name,

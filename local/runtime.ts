@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { StateMachine, type StateMachineDefinition as LocalDefinition } from "aws-local-stepfunctions";
 import type { EtlConfig } from "../core/config/defineConfig.ts";
+import { DATASET_METADATA } from "../core/config/matchDataset.ts";
 import { objectCreatedEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
 import { STEPS, stateName } from "../core/steps.ts";
 import { FAILURE_STATES, pipelineDefinition } from "../workflows/pipeline.ts";
@@ -73,12 +74,21 @@ export class LocalRuntime {
     return new LocalRuntime(emulators, env, alertsQueueUrl, handlers, { ...options, stateDir });
   }
 
-  /** Puts a local file under `key` in the raw bucket and returns the event S3 would send. */
-  async upload(file: string, key: string): Promise<ObjectCreatedEvent> {
+  /**
+   * Puts a local file under `key` in the raw bucket and returns the event S3 would send;
+   * `dataset` goes into the object's metadata, as an uploader would set it.
+   */
+  async upload(file: string, key: string, dataset?: string): Promise<ObjectCreatedEvent> {
     const s3 = new S3Client({ forcePathStyle: true });
     const { size } = await stat(file);
     const out = await s3.send(
-      new PutObjectCommand({ Bucket: LOCAL_NAMES.rawBucket, Key: key, Body: createReadStream(file), ContentLength: size }),
+      new PutObjectCommand({
+        Bucket: LOCAL_NAMES.rawBucket,
+        Key: key,
+        Body: createReadStream(file),
+        ContentLength: size,
+        Metadata: dataset ? { [DATASET_METADATA]: dataset } : undefined,
+      }),
     );
     s3.destroy();
     return objectCreatedEvent({ bucket: LOCAL_NAMES.rawBucket, key, size, etag: out.ETag ?? "", sequencer: nextSequencer() });

@@ -1,18 +1,22 @@
 import { INCOMING_PREFIX } from "../core/config/matchDataset.ts";
+import { ARCHIVED_PREFIX } from "../core/lake/layout.ts";
 
 /** Key prefixes of the raw bucket: uploads wait in `incoming/` and move to `archived/` once processed. */
-export const RAW_PREFIXES = { incoming: INCOMING_PREFIX, archived: "archived/" } as const;
+export const RAW_PREFIXES = { incoming: INCOMING_PREFIX, archived: ARCHIVED_PREFIX } as const;
 
 /**
- * Key prefixes of the lake bucket, one per layer (DESIGN.md "Lake layout"). Aggregate writes
- * gold to `staging/gold/` and load publishes it under `gold/`: staging sits outside `gold/`
- * so that no Athena table location ever covers a half-written model, and so that aggregate's
- * grant cannot reach published gold.
+ * The top-level prefixes `core/lake/layout.ts` writes under in the lake bucket, which the IAM
+ * grants are scoped to (test/infra checks that the two agree).
  */
 export const LAKE_PREFIXES = {
   bronze: "bronze/",
   silver: "silver/",
-  goldStaging: "staging/gold/",
-  gold: "gold/",
   quarantine: "quarantine/",
+  /** Gold computed by aggregate, published by load. */
+  staging: "staging/",
+  gold: "gold/",
+  /** What each source key last wrote to silver and quarantine. */
+  sourceManifests: "manifests/",
+  /** What each step of each job wrote; the steps hand these to each other. */
+  jobManifests: "jobs/",
 } as const;

@@ -19,65 +19,69 @@ export type TrustPolicyDocument = {
 /** The ARNs the functions' grants are scoped to. */
 export type ResourceArns = { rawBucketArn: string; lakeBucketArn: string; jobsTableArn: string; alertsTopicArn: string };
 
-const objects = (bucketArn: string, prefix: string) => `${bucketArn}/${prefix}*`;
+/** HeadObject and CopyObject's read side are authorized as GetObject, CopyObject's write side as PutObject. */
+function objects(actions: string[], bucketArn: string, prefixes: string[]): Permission {
+  return { actions, resources: prefixes.map((prefix) => `${bucketArn}/${prefix}*`) };
+}
 
-/** Reading a key pinned to the version id the upload event carries (DESIGN.md decision 8) needs GetObjectVersion. */
-const READ_UPLOAD = ["s3:GetObject", "s3:GetObjectVersion"];
-const READ = ["s3:GetObject"];
-/** A failed multipart upload is aborted by the writer, under the same keys it may put. */
-const WRITE = ["s3:PutObject", "s3:AbortMultipartUpload"];
-const DELETE = ["s3:DeleteObject"];
 /**
- * Without ListBucket, S3 answers 403 instead of 404 for a missing key, so a step could not
- * tell "not there yet" (or "already moved", on a re-run) from a denial: every step that reads
- * a bucket gets it. It reveals key names only, never contents.
+ * Without ListBucket, S3 answers 403 instead of 404 for a missing key, and the steps rely on
+ * 404 (`head`, `getJson`) to tell "not written yet" or "already moved" from a failure: every
+ * step that reads a bucket gets it. It reveals key names only, never contents.
  */
-const LIST = ["s3:ListBucket"];
-/** Every step records itself in its job as it starts (DESIGN.md decision 4). */
-const JOB_UPDATE = ["dynamodb:GetItem", "dynamodb:UpdateItem"];
-/** Extract creates the job with a conditional put: that is how a duplicate delivery is detected. */
-const JOB_CREATE = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
+function listing(bucketArn: string): Permission {
+  return { actions: ["s3:ListBucket"], resources: [bucketArn] };
+}
 
-/** What each function may do: the steps only touch their own layers' prefixes. */
+/**
+ * What each function may do, derived from the calls it makes (functions/*.ts): each step reads
+ * and writes only its own layers' prefixes. Every step records itself in the job as it starts;
+ * only extract creates a job, with a conditional put that detects a duplicate delivery.
+ */
 export function functionPermissions(arns: ResourceArns): Record<FunctionName, Permission[]> {
   const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic } = arns;
-  const job = (actions: string[]): Permission => ({ actions, resources: [table] });
+  const { incoming, archived } = RAW_PREFIXES;
+  const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests } = LAKE_PREFIXES;
+  const jobUpdate: Permission = { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table] };
   const alert: Permission = { actions: ["sns:Publish"], resources: [topic] };
   return {
     extract: [
-      { actions: READ_UPLOAD, resources: [objects(raw, RAW_PREFIXES.incoming)] },
-      { actions: LIST, resources: [raw] },
-      { actions: WRITE, resources: [objects(lake, LAKE_PREFIXES.bronze)] },
-      job(JOB_CREATE),
+      objects(["s3:GetObject"], raw, [incoming]),
+      listing(raw),
+      objects(["s3:PutObject"], lake, [bronze]),
+      { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources: [table] },
     ],
     clean: [
-      // Silver is read too: a partition is rewritten whole, keeping other sources' rows.
-      { actions: READ, resources: [objects(lake, LAKE_PREFIXES.bronze), objects(lake, LAKE_PREFIXES.silver)] },
-      { actions: [...WRITE, ...DELETE], resources: [objects(lake, LAKE_PREFIXES.silver), objects(lake, LAKE_PREFIXES.quarantine)] },
-      { actions: LIST, resources: [lake] },
-      job(JOB_UPDATE),
+      objects(["s3:GetObject"], lake, [bronze, sourceManifests]),
+      objects(["s3:PutObject"], lake, [silver, quarantine, sourceManifests, jobManifests]),
+      // An upload under a key already processed retires the rows the earlier one wrote.
+      objects(["s3:DeleteObject"], lake, [silver, quarantine]),
+      listing(lake),
+      jobUpdate,
     ],
     aggregate: [
-      { actions: READ, resources: [objects(lake, LAKE_PREFIXES.silver)] },
-      { actions: WRITE, resources: [objects(lake, LAKE_PREFIXES.goldStaging)] },
-      { actions: LIST, resources: [lake] },
-      job(JOB_UPDATE),
+      objects(["s3:GetObject", "s3:PutObject"], lake, [silver, jobManifests]),
+      objects(["s3:PutObject"], lake, [staging, jobManifests]),
+      listing(lake),
+      jobUpdate,
     ],
     load: [
-      // A server-side copy reads the source and writes the destination under the caller's grants.
-      { actions: READ, resources: [objects(lake, LAKE_PREFIXES.goldStaging), objects(lake, LAKE_PREFIXES.gold)] },
-      { actions: WRITE, resources: [objects(lake, LAKE_PREFIXES.gold)] },
-      { actions: LIST, resources: [lake] },
-      job(JOB_UPDATE),
+      objects(["s3:GetObject"], lake, [staging, jobManifests]),
+      objects(["s3:PutObject"], lake, [gold, jobManifests]),
+      // Gold partitions that lost their last rows, and the staged copies once published.
+      objects(["s3:DeleteObject"], lake, [gold, staging]),
+      listing(lake),
+      jobUpdate,
     ],
     archive: [
-      { actions: [...READ_UPLOAD, ...DELETE], resources: [objects(raw, RAW_PREFIXES.incoming)] },
-      { actions: WRITE, resources: [objects(raw, RAW_PREFIXES.archived)] },
-      { actions: LIST, resources: [raw] },
-      job(JOB_UPDATE),
+      objects(["s3:GetObject"], raw, [incoming, archived]),
+      objects(["s3:PutObject"], raw, [archived]),
+      objects(["s3:DeleteObject"], raw, [incoming]),
+      listing(raw),
+      jobUpdate,
     ],
-    notify: [job(JOB_UPDATE), alert],
-    fail: [job(JOB_UPDATE), alert],
+    notify: [jobUpdate, alert],
+    fail: [jobUpdate, alert],
   };
 }
 

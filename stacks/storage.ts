@@ -14,7 +14,7 @@ function secureBucket(name: string, args: { versioning?: boolean; lifecycle?: ss
       },
     },
   });
-  // S3 encrypts new objects by default; declaring it keeps the setting visible and enforced.
+  // S3 encrypts new objects with its own keys by default; declared so the stack states it.
   new aws.s3.BucketServerSideEncryptionConfiguration(`${name}Encryption`, {
     bucket: bucket.name,
     rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
@@ -22,7 +22,10 @@ function secureBucket(name: string, args: { versioning?: boolean; lifecycle?: ss
   return bucket;
 }
 
-/** Uploads land here; versioned, so a job reads the exact version it was started for and nothing is lost to an overwrite. */
+/**
+ * Uploads land here. Versioned: an upload overwritten by a newer one, or deleted from `incoming/`
+ * by archive, stays recoverable, and each delivery carries the version id that identifies it.
+ */
 export const rawBucket = secureBucket("Raw", { versioning: true });
 
 /** S3 events go to EventBridge, where one rule per consumer filters by prefix (stacks/uploadTrigger.ts). */
@@ -31,7 +34,7 @@ export const rawBucketEvents = new aws.s3.BucketNotification("RawEvents", {
   eventbridge: true,
 });
 
-/** Bronze, silver, gold and quarantine. Staged gold that load never published is dropped after a week. */
+/** Bronze, silver, gold, quarantine and the manifests. Staged gold that load never published (a failed job) is dropped after a week. */
 export const lakeBucket = secureBucket("Lake", {
-  lifecycle: [{ id: "expire-gold-staging", prefix: LAKE_PREFIXES.goldStaging, expiresIn: "7 days" }],
+  lifecycle: [{ id: "expire-gold-staging", prefix: LAKE_PREFIXES.staging, expiresIn: "7 days" }],
 });

@@ -5,6 +5,9 @@ import { globToRegExp } from "./globToRegExp.ts";
 import { normalizeName } from "../naming/normalizeName.ts";
 import * as v from "valibot";
 
+/** User metadata (`x-amz-meta-etl-dataset`) with which an uploader picks the dataset, whatever the key. */
+export const DATASET_METADATA = "etl-dataset";
+
 /** The prefix uploads land under in the raw bucket. */
 export const INCOMING_PREFIX = "incoming/";
 

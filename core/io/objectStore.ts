@@ -16,8 +16,8 @@ import {
 /** An object's address. */
 export type ObjectRef = { bucket: string; key: string };
 
-/** What HeadObject tells about an object. */
-export type ObjectInfo = { size: number; etag: string; versionId?: string };
+/** What HeadObject tells about an object; `metadata` is its user metadata (`x-amz-meta-*`). */
+export type ObjectInfo = { size: number; etag: string; versionId?: string; metadata: Record<string, string> };
 
 /** S3 keys in CopySource must be URL-encoded, slashes kept. */
 function copySource(ref: ObjectRef): string {
@@ -32,7 +32,12 @@ export class ObjectStore {
   async head(ref: ObjectRef): Promise<ObjectInfo | undefined> {
     try {
       const out = await this.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
-      return { size: out.ContentLength ?? 0, etag: out.ETag ?? "", versionId: out.VersionId ?? undefined };
+      return {
+        size: out.ContentLength ?? 0,
+        etag: out.ETag ?? "",
+        versionId: out.VersionId ?? undefined,
+        metadata: out.Metadata ?? {},
+      };
     } catch (error) {
       if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
       throw error;

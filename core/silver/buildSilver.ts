@@ -187,6 +187,7 @@ async function dedup(engine: Engine, dataset: Dataset, plans: readonly Plan[]): 
 
 /** Writes the kept first occurrences with derived columns, one Parquet file per day partition. */
 async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Plan[], ctx: SilverContext, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
   const params = new Params();
   const business = plans.map((p) => quoteIdent(p.col.name));
   // A stable fingerprint of the business values: the same row hashes the same on every run.

@@ -1,0 +1,27 @@
+import type { FunctionName } from "./handlers.ts";
+
+/** Memory, timeout and /tmp size of a function, in SST's notation, and whether it runs DuckDB. */
+export type Sizing = {
+  memory: `${number} MB`;
+  timeout: `${number} minutes` | `${number} seconds`;
+  storage?: `${number} MB`;
+  duckdb: boolean;
+};
+
+/**
+ * Clean and aggregate run DuckDB: 3008 MB gives about two vCPUs and room for DuckDB's measured
+ * 1.4-1.8 GB peak on 5M rows with two threads (DESIGN.md decision 1), and is the largest size a
+ * new account may use without a quota raise. They get Lambda's full 15 minutes and 10 GB of
+ * /tmp, where the input is downloaded (gunzipped too) and DuckDB spills. The other steps read a
+ * few KB, make server-side copies of up to 5 GB (extract, archive: minutes, not seconds) or
+ * write a few items: 256-512 MB. Fail stays well under the 60 s its Task allows.
+ */
+export const FUNCTION_SIZING: Record<FunctionName, Sizing> = {
+  extract: { memory: "512 MB", timeout: "5 minutes", duckdb: false },
+  clean: { memory: "3008 MB", timeout: "15 minutes", storage: "10240 MB", duckdb: true },
+  aggregate: { memory: "3008 MB", timeout: "15 minutes", storage: "10240 MB", duckdb: true },
+  load: { memory: "512 MB", timeout: "5 minutes", duckdb: false },
+  archive: { memory: "256 MB", timeout: "5 minutes", duckdb: false },
+  notify: { memory: "256 MB", timeout: "30 seconds", duckdb: false },
+  fail: { memory: "256 MB", timeout: "30 seconds", duckdb: false },
+};

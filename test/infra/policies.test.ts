@@ -1,0 +1,194 @@
+import { describe, expect, it } from "vitest";
+import { FUNCTION_NAMES, type FunctionName } from "../../stacks/handlers.ts";
+import {
+  assumeRolePolicy,
+  functionPermissions,
+  policyDocument,
+  startExecutionPermissions,
+  stateMachinePermissions,
+} from "../../stacks/policies.ts";
+import { documentAllows, isAllowed } from "./isAllowed.ts";
+
+const RAW = "arn:aws:s3:::etl-raw";
+const LAKE = "arn:aws:s3:::etl-lake";
+const TABLE = "arn:aws:dynamodb:eu-west-1:111122223333:table/etl-jobs";
+const TOPIC = "arn:aws:sns:eu-west-1:111122223333:etl-alerts";
+const permissions = functionPermissions({ rawBucketArn: RAW, lakeBucketArn: LAKE, jobsTableArn: TABLE, alertsTopicArn: TOPIC });
+
+/** Places a request can target, named as in the expectations below. */
+const OBJECTS: Record<string, string> = {
+  "raw/incoming": `${RAW}/incoming/sales/sales_2024-05-06.csv`,
+  "raw/archived": `${RAW}/archived/sales/sales_2024-05-06.csv`,
+  "raw/other": `${RAW}/elsewhere/x.csv`,
+  "lake/bronze": `${LAKE}/bronze/sales/job-1/sales_2024-05-06.csv`,
+  "lake/silver": `${LAKE}/silver/sales/year=2024/month=05/day=06/part-0.parquet`,
+  "lake/quarantine": `${LAKE}/quarantine/sales/src-1.parquet`,
+  "lake/staging": `${LAKE}/staging/job-1/gold/daily/year=2024/month=05/day=06/part.parquet`,
+  "lake/gold": `${LAKE}/gold/daily/year=2024/month=05/day=06/part.parquet`,
+  "lake/manifests": `${LAKE}/manifests/sales/src-1.json`,
+  "lake/jobs": `${LAKE}/jobs/job-1/clean.json`,
+  "lake/other": `${LAKE}/elsewhere/x`,
+};
+const OTHERS: Record<string, string> = {
+  "raw bucket": RAW,
+  "lake bucket": LAKE,
+  table: TABLE,
+  "table index": `${TABLE}/index/by_status`,
+  "other table": "arn:aws:dynamodb:eu-west-1:111122223333:table/other",
+  topic: TOPIC,
+  "other topic": "arn:aws:sns:eu-west-1:111122223333:other",
+  anything: "*",
+};
+const OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl"];
+const OTHER_ACTIONS = [
+  "s3:ListBucket",
+  "s3:PutBucketPolicy",
+  "s3:DeleteBucket",
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "sns:Publish",
+  "sns:Subscribe",
+  "lambda:InvokeFunction",
+  "states:StartExecution",
+  "iam:PassRole",
+];
+
+/** What each function needs, read from the calls its handler makes (functions/*.ts). */
+const EXPECTED: Record<FunctionName, string[]> = {
+  extract: [
+    "s3:GetObject raw/incoming",
+    "s3:ListBucket raw bucket",
+    "s3:PutObject lake/bronze",
+    "dynamodb:GetItem table",
+    "dynamodb:PutItem table",
+    "dynamodb:UpdateItem table",
+  ],
+  clean: [
+    "s3:GetObject lake/bronze",
+    "s3:GetObject lake/manifests",
+    "s3:PutObject lake/silver",
+    "s3:PutObject lake/quarantine",
+    "s3:PutObject lake/manifests",
+    "s3:PutObject lake/jobs",
+    "s3:DeleteObject lake/silver",
+    "s3:DeleteObject lake/quarantine",
+    "s3:ListBucket lake bucket",
+    "dynamodb:GetItem table",
+    "dynamodb:UpdateItem table",
+  ],
+  aggregate: [
+    "s3:GetObject lake/silver",
+    "s3:GetObject lake/jobs",
+    "s3:PutObject lake/staging",
+    "s3:PutObject lake/jobs",
+    "s3:ListBucket lake bucket",
+    "dynamodb:GetItem table",
+    "dynamodb:UpdateItem table",
+  ],
+  load: [
+    "s3:GetObject lake/staging",
+    "s3:GetObject lake/jobs",
+    "s3:PutObject lake/gold",
+    "s3:PutObject lake/jobs",
+    "s3:DeleteObject lake/gold",
+    "s3:DeleteObject lake/staging",
+    "s3:ListBucket lake bucket",
+    "dynamodb:GetItem table",
+    "dynamodb:UpdateItem table",
+  ],
+  archive: [
+    "s3:GetObject raw/incoming",
+    "s3:GetObject raw/archived",
+    "s3:PutObject raw/archived",
+    "s3:DeleteObject raw/incoming",
+    "s3:ListBucket raw bucket",
+    "dynamodb:GetItem table",
+    "dynamodb:UpdateItem table",
+  ],
+  notify: ["dynamodb:GetItem table", "dynamodb:UpdateItem table", "sns:Publish topic"],
+  fail: ["dynamodb:GetItem table", "dynamodb:UpdateItem table", "sns:Publish topic"],
+};
+
+function allowedRequests(name: FunctionName): string[] {
+  const requests = [
+    ...OBJECT_ACTIONS.flatMap((action) => Object.entries(OBJECTS).map(([place, arn]) => [action, place, arn])),
+    ...[...OBJECT_ACTIONS, ...OTHER_ACTIONS].flatMap((action) => Object.entries(OTHERS).map(([place, arn]) => [action, place, arn])),
+  ];
+  return requests.filter(([action, , arn]) => isAllowed(permissions[name], action, arn)).map(([action, place]) => `${action} ${place}`);
+}
+
+describe("functionPermissions", () => {
+  it.each(FUNCTION_NAMES)("lets %s make exactly the requests its handler makes", (name) => {
+    expect(allowedRequests(name).sort()).toEqual([...EXPECTED[name]].sort());
+  });
+
+  it("grants no wildcard action and no wildcard resource", () => {
+    for (const grant of Object.values(permissions).flat()) {
+      expect(grant.actions.filter((a) => a.includes("*"))).toEqual([]);
+      expect(grant.resources.filter((r) => r === "*" || r.endsWith(":*") || /:::[^/]*\*$/.test(r))).toEqual([]);
+    }
+  });
+
+  it("keeps each layer's writer alone: only load publishes gold, only clean writes silver, only extract writes bronze", () => {
+    const writers = (arn: string) => FUNCTION_NAMES.filter((n) => isAllowed(permissions[n], "s3:PutObject", arn));
+    expect(writers(OBJECTS["lake/gold"])).toEqual(["load"]);
+    expect(writers(OBJECTS["lake/silver"])).toEqual(["clean"]);
+    expect(writers(OBJECTS["lake/bronze"])).toEqual(["extract"]);
+    expect(writers(OBJECTS["raw/incoming"])).toEqual([]);
+  });
+});
+
+describe("stateMachinePermissions", () => {
+  const functions = FUNCTION_NAMES.map((n) => `arn:aws:lambda:eu-west-1:111122223333:function:etl-${n}`);
+  const document = policyDocument(stateMachinePermissions(functions));
+
+  it("lets the state machine invoke each of the seven functions", () => {
+    for (const arn of functions) expect(documentAllows(document, "lambda:InvokeFunction", arn)).toBe(true);
+  });
+
+  it("lets it invoke nothing else and do nothing else", () => {
+    expect(documentAllows(document, "lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:111122223333:function:other")).toBe(false);
+    expect(documentAllows(document, "lambda:InvokeFunction", `${functions[0]}:live`)).toBe(false);
+    expect(document.Statement.flatMap((s) => s.Action)).toEqual(["lambda:InvokeFunction"]);
+  });
+});
+
+describe("startExecutionPermissions", () => {
+  const machine = "arn:aws:states:eu-west-1:111122223333:stateMachine:Pipeline-abc";
+  const document = policyDocument(startExecutionPermissions(machine));
+
+  it("lets the upload rule start this state machine only", () => {
+    expect(documentAllows(document, "states:StartExecution", machine)).toBe(true);
+    expect(documentAllows(document, "states:StartExecution", `${machine}-other`)).toBe(false);
+    expect(documentAllows(document, "states:StopExecution", machine)).toBe(false);
+  });
+});
+
+describe("policyDocument", () => {
+  it("writes IAM's JSON form", () => {
+    expect(policyDocument([{ actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/k"] }])).toEqual({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/k"] }],
+    });
+  });
+});
+
+describe("assumeRolePolicy", () => {
+  it("trusts the service on behalf of this account only", () => {
+    expect(assumeRolePolicy("states.amazonaws.com", "111122223333")).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: "sts:AssumeRole",
+          Principal: { Service: "states.amazonaws.com" },
+          Condition: { StringEquals: { "aws:SourceAccount": "111122223333" } },
+        },
+      ],
+    });
+  });
+});
