@@ -12,6 +12,7 @@ import {
   type AggregateManifest,
   type AggregateOutput,
 } from "../core/pointers.ts";
+import { readManifest } from "../core/io/readManifest.ts";
 import { defineStep } from "./defineStep.ts";
 
 const AggregateInputSchema = v.object({ extract: ExtractedSchema, clean: CleanOutputSchema });
@@ -26,7 +27,7 @@ export const handler = defineStep("aggregate", AggregateInputSchema, async ({ ex
   await ctx.jobs.enterStep(job.jobId, "aggregate");
   const lakeBucket = ctx.settings.ETL_LAKE_BUCKET;
   const models = ctx.config.gold.filter((m) => m.dataset === job.dataset);
-  const cleaned = v.parse(CleanManifestSchema, await ctx.store.getJson(clean.manifest));
+  const cleaned = await readManifest(ctx.store, clean.manifest, CleanManifestSchema);
   const manifest: AggregateManifest = { jobId: job.jobId, gold: [] };
 
   if (models.length) {

@@ -8,6 +8,7 @@ import {
   type LoadManifest,
   type LoadOutput,
 } from "../core/pointers.ts";
+import { readManifest } from "../core/io/readManifest.ts";
 import { defineStep } from "./defineStep.ts";
 
 const LoadInputSchema = v.object({ extract: ExtractedSchema, aggregate: AggregateOutputSchema });
@@ -26,7 +27,7 @@ export const handler = defineStep("load", LoadInputSchema, async ({ extract, agg
   const done = await ctx.store.getJson<LoadManifest>(ref);
   if (done) return { manifest: ref, goldRows: aggregate.goldRows };
 
-  const staged = v.parse(AggregateManifestSchema, await ctx.store.getJson(aggregate.manifest));
+  const staged = await readManifest(ctx.store, aggregate.manifest, AggregateManifestSchema);
   const manifest: LoadManifest = { jobId: job.jobId, gold: [], removed: [] };
   for (const g of staged.gold) {
     const target = lake.gold(g.model, g.partition);

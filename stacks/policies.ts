@@ -60,7 +60,7 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       jobUpdate,
     ],
     aggregate: [
-      objects(["s3:GetObject", "s3:PutObject"], lake, [silver, jobManifests]),
+      objects(["s3:GetObject"], lake, [silver, jobManifests]),
       objects(["s3:PutObject"], lake, [staging, jobManifests]),
       listing(lake),
       jobUpdate,

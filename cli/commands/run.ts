@@ -5,9 +5,7 @@ import { parseArgs } from "node:util";
 import type { EtlConfig } from "../../core/config/defineConfig.ts";
 import { defineConfig } from "../../core/config/defineConfig.ts";
 import { INCOMING_PREFIX } from "../../core/config/matchDataset.ts";
-import { jobResult, type JobResult } from "../../local/jobResult.ts";
-import { mirrorLake } from "../../local/lakeMirror.ts";
-import { LocalRuntime } from "../../local/runtime.ts";
+import type { JobResult } from "../../local/jobResult.ts";
 import type { Command } from "../main.ts";
 import { UsageError } from "../usageError.ts";
 
@@ -100,6 +98,12 @@ const command: Command = {
   usage,
   async run(args) {
     const opts = parse(args);
+    // Loaded after the arguments are checked: a usage error answers at once.
+    const [{ LocalRuntime }, { jobResult }, { mirrorLake }] = await Promise.all([
+      import("../../local/runtime.ts"),
+      import("../../local/jobResult.ts"),
+      import("../../local/lakeMirror.ts"),
+    ]);
     const config = await loadConfig(opts.config);
     process.env.ETL_LOG_LEVEL ??= opts.verbose ? "info" : "warn";
     const stateDir = resolve(opts["state-dir"]);

@@ -18,15 +18,19 @@ export const INCOMING_PREFIX = "incoming/";
  */
 export function matchDataset(config: EtlConfig, key: string, forced?: string): Dataset {
   const relative = key.startsWith(INCOMING_PREFIX) ? key.slice(INCOMING_PREFIX.length) : key;
-  if (forced) return config.datasets.find((d) => d.name === forced) ?? inferredDataset(forced);
+  if (forced) return config.datasets.find((d) => d.name === forced) ?? inferredDataset(datasetName(forced));
   const hit = config.datasets.find((d) => d.match.some((g) => globToRegExp(g).test(relative)));
   return hit ?? inferredDataset(inferredName(relative));
 }
 
 function inferredName(relative: string): string {
   const parts = relative.split("/");
-  const source = parts.length > 1 ? parts[0] : parts[0].replace(/(\.[a-z0-9]+)+$/i, "");
-  const name = normalizeName(source) || "unnamed";
+  return datasetName(parts.length > 1 ? parts[0] : parts[0].replace(/(\.[a-z0-9]+)+$/i, ""));
+}
+
+/** A valid dataset name made from any text: a folder, a file stem, a name an uploader gave. */
+function datasetName(raw: string): string {
+  const name = normalizeName(raw) || "unnamed";
   return /^[0-9]/.test(name) ? `d_${name}` : name;
 }
 
