@@ -1,3 +1,5 @@
+import type { DuckDBValue } from "@duckdb/node-api";
+
 /** Quotes an identifier for DuckDB: column names come from strangers' files. */
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -13,10 +15,10 @@ export function quoteLiteral(text: string): string {
 
 /** Collects the values of a statement so they travel as parameters, never as SQL text. */
 export class Params {
-  readonly values: (string | number | boolean | null)[] = [];
+  readonly values: DuckDBValue[] = [];
 
   /** Adds a value and returns its placeholder (`$1`, `$2`, …). */
-  add(value: string | number | boolean | null): string {
+  add(value: DuckDBValue): string {
     this.values.push(value);
     return `$${this.values.length}`;
   }

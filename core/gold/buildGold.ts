@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { GoldModel } from "../config/goldModel.ts";
 import type { Engine } from "../engine/engine.ts";
-import { quoteLiteral } from "../engine/sql.ts";
+import { quoteIdent, quoteLiteral } from "../engine/sql.ts";
 import { ContractViolationError } from "../errors.ts";
 import { compileModel } from "./compileModel.ts";
 
@@ -12,9 +12,9 @@ import { compileModel } from "./compileModel.ts";
  */
 export async function buildGold(engine: Engine, model: GoldModel, silverFiles: readonly string[], outFile: string): Promise<number> {
   const relation = `read_parquet([${silverFiles.map(quoteLiteral).join(", ")}], union_by_name = true)`;
-  const sql = compileModel(model, relation);
   mkdirSync(dirname(outFile), { recursive: true });
   try {
+    const sql = await bigintSums(engine, compileModel(model, relation));
     await engine.run(`COPY (${sql}) TO ${quoteLiteral(outFile)} (FORMAT parquet, COMPRESSION zstd)`);
   } catch (error) {
     if (/Binder Error/.test(String(error))) {
@@ -27,4 +27,14 @@ export async function buildGold(engine: Engine, model: GoldModel, silverFiles: r
   }
   const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(outFile)})`);
   return Number(n);
+}
+
+/**
+ * DuckDB sums integers as HUGEINT, which Parquet can only hold as DOUBLE. Integer metrics are
+ * stored as BIGINT (DESIGN.md), and a sum too large for it fails loudly instead of rounding.
+ */
+async function bigintSums(engine: Engine, sql: string): Promise<string> {
+  const described = await engine.rows<{ column_name: string; column_type: string }>(`DESCRIBE ${sql}`);
+  const huge = described.filter((c) => c.column_type === "HUGEINT").map((c) => quoteIdent(c.column_name));
+  return huge.length ? `SELECT * REPLACE (${huge.map((c) => `CAST(${c} AS BIGINT) AS ${c}`).join(", ")}) FROM (${sql})` : sql;
 }

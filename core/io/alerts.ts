@@ -1,9 +1,14 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 
-/** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
+/** SNS subjects: 1 to 100 printable ASCII characters, not starting with a space, no line breaks. */
 export function snsSubject(text: string): string {
-  const ascii = text.normalize("NFKD").replace(/[^\x20-\x7e]/g, "");
-  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+  const ascii = text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^\x21-\x7e]+/g, " ")
+    .trim();
+  if (!ascii) return "ETL notification";
+  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97).trimEnd()}...`;
 }
 
 /** The alerts topic. */

@@ -1,6 +1,5 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { listValue } from "@duckdb/node-api";
 import type { Dataset } from "../config/dataset.ts";
 import { ContractViolationError } from "../errors.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -49,8 +48,7 @@ const PARTITION_COLUMNS = ["year", "month", "day"] as const;
 type Plan = { col: TypedColumn; value: string; raw?: string; failed?: string };
 
 /**
- * The silver chain on the loaded source table: NULL tokens, types (quarantining what does not
- * fit), the NULL policy, dedup, derived columns and day partitions, written as zstd Parquet.
+ * The silver chain on the loaded source table: types (quarantining what does not fit), the NULL policy, dedup, derived columns and day partitions, written as zstd Parquet.
  * Every input row ends as silver, duplicate, quarantined or dropped, and the counts say so.
  */
 export async function buildSilver(
@@ -61,8 +59,7 @@ export async function buildSilver(
   outDir: string,
 ): Promise<SilverResult> {
   checkContract(dataset, columns, ctx.fileName);
-  await normalizeNulls(engine, dataset, columns);
-  const typed = await resolveTypes(engine, dataset, columns, "norm");
+  const typed = await resolveTypes(engine, dataset, columns, SOURCE_TABLE);
   checkEventTime(dataset, typed, ctx.fileName);
 
   const plans: Plan[] = typed.map((col, i) => {
@@ -100,18 +97,6 @@ export async function buildSilver(
   };
 }
 
-/** Trims text and turns the dataset's NULL tokens into NULL, as a view over the source. */
-async function normalizeNulls(engine: Engine, dataset: Dataset, columns: readonly SourceColumn[]): Promise<void> {
-  const select = columns.map((c) => {
-    const q = quoteIdent(c.name);
-    return c.sourceType === "VARCHAR"
-      ? `CASE WHEN list_contains(getvariable('null_tokens'), trim(${q})) THEN NULL ELSE trim(${q}) END AS ${q}`
-      : q;
-  });
-  await engine.run(`SET VARIABLE null_tokens = $1`, [listValue(dataset.nullValues)]);
-  await engine.run(`CREATE VIEW norm AS SELECT __row, ${select.join(", ")} FROM ${SOURCE_TABLE}`);
-}
-
 function checkEventTime(dataset: Dataset, typed: readonly TypedColumn[], fileName: string): void {
   if (!dataset.eventTime) return;
   const col = typed.find((c) => c.name === dataset.eventTime)!;
@@ -128,14 +113,16 @@ async function classify(engine: Engine, dataset: Dataset, plans: readonly Plan[]
     `${p.value} AS ${quoteIdent(p.col.name)}`,
     ...(p.raw ? [`${quoteIdent(p.col.name)} AS ${p.raw}`] : []),
   ]);
-  await engine.run(`CREATE TABLE typed AS SELECT __row, ${select.join(", ")} FROM norm`);
+  await engine.run(`CREATE TABLE typed AS SELECT __row, ${select.join(", ")} FROM ${SOURCE_TABLE}`);
   const failed = plans.flatMap((p) => (p.failed ? [p.failed] : []));
   const dropped = Object.entries(dataset.columns)
     .filter(([name, c]) => c.nulls === "drop" && plans.some((p) => p.col.name === name))
     .map(([name]) => `${quoteIdent(name)} IS NULL`);
-  const fate = `CASE ${failed.length ? `WHEN ${failed.join(" OR ")} THEN 'quarantined'` : ""} ${
-    dropped.length ? `WHEN ${dropped.join(" OR ")} THEN 'dropped'` : ""
-  } ELSE 'kept' END`;
+  const whens = [
+    ...(failed.length ? [`WHEN ${failed.join(" OR ")} THEN 'quarantined'`] : []),
+    ...(dropped.length ? [`WHEN ${dropped.join(" OR ")} THEN 'dropped'`] : []),
+  ];
+  const fate = whens.length ? `CASE ${whens.join(" ")} ELSE 'kept' END` : "'kept'";
   await engine.run(`CREATE TABLE classified AS SELECT *, ${fate} AS __fate FROM typed`);
 }
 
@@ -147,11 +134,11 @@ async function writeQuarantine(engine: Engine, plans: readonly Plan[], ctx: Silv
   const params = new Params();
   const checked = plans.filter((p) => p.failed);
   const firstColumn = `CASE ${checked.map((p) => `WHEN ${p.failed} THEN ${params.add(p.col.name)}`).join(" ")} END`;
-  const firstValue = `CASE ${checked.map((p) => `WHEN ${p.failed} THEN ${p.raw}`).join(" ")} END`;
+  const firstValue = `CASE ${checked.map((p) => `WHEN ${p.failed} THEN CAST(${p.raw} AS VARCHAR)`).join(" ")} END`;
   const reasons = checked.map(
     (p) => `CASE WHEN ${p.failed} THEN format('{}: {} is not a valid {}', ${params.add(p.col.name)}, ${p.raw}, ${params.add(friendlyType(p.col.type))}) END`,
   );
-  const record = plans.flatMap((p) => [params.add(p.col.original), p.raw ?? `CAST(${quoteIdent(p.col.name)} AS VARCHAR)`]);
+  const record = plans.flatMap((p) => [params.add(p.col.original), `CAST(${p.raw ?? quoteIdent(p.col.name)} AS VARCHAR)`]);
   await engine.run(
     `COPY (
        SELECT __row AS _row_number, 'type' AS _rule, ${firstColumn} AS _column, ${firstValue} AS _value,
@@ -191,7 +178,12 @@ async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Pla
   const params = new Params();
   const business = plans.map((p) => quoteIdent(p.col.name));
   // A stable fingerprint of the business values: the same row hashes the same on every run.
-  const rowHash = `md5(to_json(list_value(${business.map((c) => `CAST(${c} AS VARCHAR)`).join(", ")})))`;
+  // Instants enter as epoch microseconds: formatting them as text is slow and zone-dependent.
+  const hashed = plans.map((p) => {
+    const c = quoteIdent(p.col.name);
+    return p.col.type === "TIMESTAMPTZ" ? `CAST(epoch_us(${c}) AS VARCHAR)` : `CAST(${c} AS VARCHAR)`;
+  });
+  const rowHash = `md5(to_json(list_value(${hashed.join(", ")})))`;
   const ingest = `CAST(${params.add(ctx.ingestDate)} AS DATE)`;
   const day = dataset.eventTime ? `COALESCE(CAST(${quoteIdent(dataset.eventTime)} AS DATE), ${ingest})` : ingest;
   const partitions = [`strftime(${day}, '%Y') AS year`, `strftime(${day}, '%m') AS month`, `strftime(${day}, '%d') AS day`];
@@ -202,6 +194,8 @@ async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Pla
               CAST(${params.add(ctx.processedAt)} AS TIMESTAMPTZ) AS _processed_at,
               ${partitions.join(", ")}
        FROM ranked WHERE __dup = 1
+       -- Rows grouped by day before the partitioned writer: about twice as fast, and smaller files.
+       ORDER BY ${day}
      ) TO ${quoteLiteral(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${PARTITION_COLUMNS.join(", ")}),
         FILENAME_PATTERN ${quoteLiteral(`${ctx.sourceId}_{i}`)}, OVERWRITE_OR_IGNORE true)`,
     params.values,

@@ -11,14 +11,23 @@ export function castFromText(value: string, sqlType: string): string {
       return `CASE WHEN regexp_full_match(${value}, '[+-]?[0-9]+') THEN TRY_CAST(${value} AS BIGINT) END`;
     case "BOOLEAN":
       return `CASE WHEN lower(${value}) IN ('true', 't', 'yes', 'y', '1') THEN TRUE WHEN lower(${value}) IN ('false', 'f', 'no', 'n', '0') THEN FALSE END`;
-    default:
-      return `TRY_CAST(${value} AS ${sqlType})`;
+    default: {
+      const scale = /^DECIMAL\(\d+,(\d+)\)$/.exec(sqlType)?.[1];
+      // More decimals than the declared scale would be rounded away: such a value does not fit.
+      return scale === undefined
+        ? `TRY_CAST(${value} AS ${sqlType})`
+        : `CASE WHEN regexp_full_match(${value}, '[+-]?([0-9]+([.][0-9]{0,${scale}})?|[.][0-9]{1,${scale}})') THEN TRY_CAST(${value} AS ${sqlType}) END`;
+    }
   }
 }
 
-/** SQL that casts an already typed value (Parquet, JSON numbers) to a declared type. */
+/**
+ * SQL that casts an already typed value (Parquet, JSON numbers) to a declared type. Narrowing a
+ * number must give back the same number (1.5 is not an integer), or the value does not fit.
+ */
 export function castFromTyped(value: string, sqlType: string): string {
-  return `TRY_CAST(${value} AS ${sqlType})`;
+  const cast = `TRY_CAST(${value} AS ${sqlType})`;
+  return sqlType === "BIGINT" || sqlType.startsWith("DECIMAL") ? `CASE WHEN ${cast} = ${value} THEN ${cast} END` : cast;
 }
 
 /**

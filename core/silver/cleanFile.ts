@@ -14,7 +14,7 @@ export async function cleanFile(
   engine: Engine,
   input: { path: string; format: DataFormat; dataset: Dataset; ctx: SilverContext; outDir: string },
 ): Promise<SilverResult> {
-  const columns = await loadSource(engine, input.path, input.format, input.ctx.fileName);
+  const columns = await loadSource(engine, { ...input, fileName: input.ctx.fileName, nullValues: input.dataset.nullValues });
   const result = await buildSilver(engine, input.dataset, columns, input.ctx, input.outDir);
   const missing = unaccountedRows({ ...EMPTY_STATS, ...result.stats });
   if (missing !== 0) {

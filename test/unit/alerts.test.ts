@@ -24,10 +24,10 @@ describe("snsSubject", () => {
     expect(subject).toBe(text);
   });
 
-  it("folds accents and drops other non-ASCII characters and line breaks", () => {
+  it("folds accents and turns other non-ASCII characters and line breaks into single spaces", () => {
     const subject = snsSubject("ETL FAILED données été ✅ 日本\nline two\ttab");
 
-    expect(subject).toBe("ETL FAILED donnees ete  line twotab");
+    expect(subject).toBe("ETL FAILED donnees ete line two tab");
     expect(subject).toMatch(/^[\x20-\x7e]*$/);
   });
 
@@ -38,5 +38,12 @@ describe("snsSubject", () => {
 
     expect(subject.length).toBeLessThanOrEqual(100);
     expect(subject).toMatch(/^[\x20-\x7e]*$/);
+  });
+});
+
+describe("snsSubject on text with nothing printable", () => {
+  it("never returns an empty subject or one starting with a space, which SNS rejects", () => {
+    expect(snsSubject("日本 ✅")).toBe("ETL notification");
+    expect(snsSubject("  \n ETL x")).toBe("ETL x");
   });
 });
