@@ -1,4 +1,4 @@
-import { RAW_PREFIXES } from "./lakePrefixes.ts";
+import { RAW_PREFIXES } from "../core/lake/layout.ts";
 
 /** An EventBridge event pattern (the subset of the syntax this app uses). */
 export type EventPattern = { [field: string]: EventPattern | ReadonlyArray<string | { prefix: string }> };

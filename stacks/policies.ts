@@ -1,5 +1,5 @@
 import type { FunctionName } from "./handlers.ts";
-import { LAKE_PREFIXES, RAW_PREFIXES } from "./lakePrefixes.ts";
+import { LAKE_PREFIXES, RAW_PREFIXES } from "../core/lake/layout.ts";
 
 /** One grant, in the shape `sst.aws.Function`'s `permissions` takes. */
 export type Permission = { actions: string[]; resources: string[] };

@@ -1,4 +1,4 @@
-import { LAKE_PREFIXES } from "./lakePrefixes.ts";
+import { LAKE_PREFIXES } from "../core/lake/layout.ts";
 
 /**
  * SST's Bucket already blocks public access and denies any request without TLS

@@ -4,25 +4,44 @@ import { INCOMING_PREFIX } from "../config/matchDataset.ts";
 /** Where the archive step moves processed uploads in the raw bucket. */
 export const ARCHIVED_PREFIX = "archived/";
 
+/** Key prefixes of the raw bucket: uploads wait in `incoming/` and move to `archived/` once processed. */
+export const RAW_PREFIXES = { incoming: INCOMING_PREFIX, archived: ARCHIVED_PREFIX } as const;
+
+/** The top-level prefixes of the lake bucket; stacks/ scopes each function's grants to them. */
+export const LAKE_PREFIXES = {
+  bronze: "bronze/",
+  silver: "silver/",
+  quarantine: "quarantine/",
+  /** Gold computed by aggregate, published by load; outside gold/ so no table covers it. */
+  staging: "staging/",
+  gold: "gold/",
+  /** What each source key last wrote to silver and quarantine. */
+  sourceManifests: "manifests/",
+  /** What each step of each job wrote; the steps hand these to each other. */
+  jobManifests: "jobs/",
+} as const;
+
+const P = LAKE_PREFIXES;
+
 /**
  * Every key the pipeline writes, in one place (DESIGN.md lake layout). Partitions read
  * `year=YYYY/month=MM/day=DD`, zero-padded, and the catalog's projection uses the same form.
  */
 export const lake = {
   /** The untouched copy of a job's upload. */
-  bronze: (dataset: string, jobId: string, rawKey: string) => `bronze/${dataset}/${jobId}/${basename(rawKey)}`,
+  bronze: (dataset: string, jobId: string, rawKey: string) => `${P.bronze}${dataset}/${jobId}/${basename(rawKey)}`,
   /** A dataset's silver table. */
-  silverPrefix: (dataset: string) => `silver/${dataset}/`,
+  silverPrefix: (dataset: string) => `${P.silver}${dataset}/`,
   /** Rejected rows of one source key, replaced with it. */
-  quarantine: (dataset: string, sourceId: string) => `quarantine/${dataset}/${sourceId}.parquet`,
+  quarantine: (dataset: string, sourceId: string) => `${P.quarantine}${dataset}/${sourceId}.parquet`,
   /** A gold model's partition: one object, replaced by a single PUT. */
-  gold: (model: string, partition: string) => `gold/${model}/${partition}/part.parquet`,
+  gold: (model: string, partition: string) => `${P.gold}${model}/${partition}/part.parquet`,
   /** A gold partition computed by a job, waiting for the load step to publish it. */
-  staging: (jobId: string, model: string, partition: string) => `staging/${jobId}/gold/${model}/${partition}/part.parquet`,
+  staging: (jobId: string, model: string, partition: string) => `${P.staging}${jobId}/gold/${model}/${partition}/part.parquet`,
   /** What a source key last wrote to silver and quarantine, so a new upload replaces exactly that. */
-  sourceManifest: (dataset: string, sourceId: string) => `manifests/${dataset}/${sourceId}.json`,
+  sourceManifest: (dataset: string, sourceId: string) => `${P.sourceManifests}${dataset}/${sourceId}.json`,
   /** What one step of one job wrote. */
-  jobManifest: (jobId: string, step: string) => `jobs/${jobId}/${step}.json`,
+  jobManifest: (jobId: string, step: string) => `${P.jobManifests}${jobId}/${step}.json`,
 };
 
 /** The archive key of an upload: `incoming/a/b.csv` → `archived/a/b.csv`. */

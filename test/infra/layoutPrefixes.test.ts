@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { archivedKey, lake } from "../../core/lake/layout.ts";
-import { LAKE_PREFIXES, RAW_PREFIXES } from "../../stacks/lakePrefixes.ts";
+import { archivedKey, lake, LAKE_PREFIXES, RAW_PREFIXES } from "../../core/lake/layout.ts";
 
 describe("LAKE_PREFIXES", () => {
   it("covers every key core/lake/layout.ts writes, each under the prefix its grants name", () => {
