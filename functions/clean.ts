@@ -81,6 +81,12 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   await ctx.store.putJson(jobManifest, manifest);
   await ctx.store.putJson(sourceManifest, manifest);
   await ctx.jobs.update(job.jobId, {
+    format: {
+      format: extract.format,
+      compression: extract.compression,
+      encoding: written.result.encoding,
+      dialect: written.result.dialect,
+    },
     columns: written.result.columns,
     stats: written.result.stats,
     manifests: { clean: jobManifest.key },

@@ -34,7 +34,28 @@ export const DatasetSchema = v.strictObject({
   eventTime: v.optional(Identifier),
   /** Cell values read as NULL, compared after trimming. */
   nullValues: v.optional(v.array(v.string()), ["", "NULL", "null", "N/A", "n/a"]),
+  /** The text encoding of the files; detected when absent (a BOM, else UTF-8, else Windows-1252). */
+  encoding: v.optional(v.pipe(v.string(), v.check(isEncoding, "Unknown encoding; use a label like utf-8, utf-16le, windows-1252, iso-8859-1"))),
+  /** CSV dialect; each part is detected when absent. */
+  csv: v.optional(
+    v.strictObject({
+      header: v.optional(v.boolean()),
+      delimiter: v.optional(v.pipe(v.string(), v.length(1, "A delimiter is one character"))),
+      /** `1.234,56` means 1234.56; detected as true for `;`-delimited files. */
+      decimalComma: v.optional(v.boolean()),
+    }),
+    {},
+  ),
 });
+
+function isEncoding(label: string): boolean {
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A validated dataset config. */
 export type Dataset = v.InferOutput<typeof DatasetSchema>;

@@ -1,4 +1,5 @@
 import { UnsupportedFormatError } from "../errors.ts";
+import { decodeHead } from "./encoding.ts";
 
 /** The formats the pipeline reads. */
 export type DataFormat = "csv" | "json" | "ndjson" | "parquet";
@@ -20,7 +21,7 @@ export function sniffFormat(head: Uint8Array, fileName: string): DataFormat {
   if (startsWith(head, ZIP)) {
     throw new UnsupportedFormatError(`${fileName} is a ZIP archive (an Excel workbook?); upload CSV, JSON, NDJSON or Parquet`);
   }
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(head).replace(/^\uFEFF/, "");
+  const text = decodeHead(head);
   if (/\u0000/.test(text)) {
     throw new UnsupportedFormatError(`${fileName} looks binary (it contains NUL bytes); upload CSV, JSON, NDJSON or Parquet`);
   }

@@ -43,7 +43,16 @@ export const JobRecordSchema = v.object({
   finished_at: v.optional(v.string()),
   expires_at: v.number(),
   attempts: v.number(),
-  format: v.optional(v.object({ format: v.string(), compression: v.string() })),
+  format: v.optional(
+    v.object({
+      format: v.string(),
+      compression: v.string(),
+      encoding: v.optional(v.string()),
+      dialect: v.optional(
+        v.object({ delimiter: v.string(), quote: v.string(), escape: v.string(), newline: v.string(), header: v.boolean() }),
+      ),
+    }),
+  ),
   columns: v.optional(v.array(ColumnMappingSchema)),
   stats: StatsSchema,
   manifests: v.optional(v.record(v.string(), v.string())),

@@ -1,6 +1,10 @@
+/** Letters that do not decompose into a base letter and an accent. */
+const TRANSLITERATED: Record<string, string> = { ß: "ss", æ: "ae", Æ: "AE", ø: "o", Ø: "O", œ: "oe", Œ: "OE", ł: "l", Ł: "L", đ: "d", Đ: "D", þ: "th", Þ: "TH" };
+
 /** Turns any header into lower snake_case ASCII: accents folded, other characters become `_`. */
 export function normalizeName(raw: string): string {
   const ascii = raw
+    .replace(/[ßæÆøØœŒłŁđĐþÞ]/g, (ch) => TRANSLITERATED[ch])
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2");

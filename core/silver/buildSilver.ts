@@ -5,7 +5,7 @@ import { ContractViolationError } from "../errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Params, quoteIdent, quoteLiteral } from "../engine/sql.ts";
 import type { ColumnMapping } from "../job/jobRecord.ts";
-import { castFromText, castFromTyped } from "./castExpression.ts";
+import { castFromText, castFromTyped, type NumberStyle } from "./castExpression.ts";
 import { SOURCE_TABLE, type SourceColumn } from "./loadSource.ts";
 import { checkContract, resolveTypes, type TypedColumn } from "./resolveTypes.ts";
 
@@ -57,15 +57,16 @@ export async function buildSilver(
   columns: readonly SourceColumn[],
   ctx: SilverContext,
   outDir: string,
+  style: NumberStyle,
 ): Promise<SilverResult> {
   checkContract(dataset, columns, ctx.fileName);
-  const typed = await resolveTypes(engine, dataset, columns, SOURCE_TABLE);
+  const typed = await resolveTypes(engine, dataset, columns, SOURCE_TABLE, style);
   checkEventTime(dataset, typed, ctx.fileName);
 
   const plans: Plan[] = typed.map((col, i) => {
     const src = quoteIdent(col.name);
     if (col.type === col.sourceType) return { col, value: src };
-    const value = col.sourceType === "VARCHAR" ? castFromText(src, col.type) : castFromTyped(src, col.type);
+    const value = col.sourceType === "VARCHAR" ? castFromText(src, col.type, style) : castFromTyped(src, col.type);
     const raw = `"__raw${i}"`;
     return { col, value, raw, failed: `(${raw} IS NOT NULL AND ${quoteIdent(col.name)} IS NULL)` };
   });

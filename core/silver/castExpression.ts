@@ -1,22 +1,40 @@
+/** How numbers are written in a file: `1,234.5` (the default) or `1.234,5` (decimal comma). */
+export type NumberStyle = { decimalComma: boolean };
+
+/**
+ * SQL that rewrites a number with group separators to plain digits, leaving anything else alone:
+ * `1,234.5` → `1234.5`, or with a decimal comma `1.234,5` → `1234.5`. Only whole groups of three
+ * digits count as separators, so `1,5` is not read as 15.
+ */
+function plainNumber(value: string, style: NumberStyle): string {
+  return style.decimalComma
+    ? `CASE WHEN regexp_full_match(${value}, '[+-]?[0-9]{1,3}([.][0-9]{3})*(,[0-9]+)?') THEN replace(replace(${value}, '.', ''), ',', '.') ELSE ${value} END`
+    : `CASE WHEN regexp_full_match(${value}, '[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?') THEN replace(${value}, ',', '') ELSE ${value} END`;
+}
+
 /**
  * SQL that turns text into a typed value, or NULL when it does not fit. The caller compares
  * against the text to tell "was empty" from "did not fit" (which quarantines the row), so the
  * casts here never round or widen: '1.5' is not an integer, '1e3' not a BIGINT.
  */
-export function castFromText(value: string, sqlType: string): string {
+export function castFromText(value: string, sqlType: string, style: NumberStyle): string {
   switch (sqlType) {
     case "VARCHAR":
       return value;
-    case "BIGINT":
-      return `CASE WHEN regexp_full_match(${value}, '[+-]?[0-9]+') THEN TRY_CAST(${value} AS BIGINT) END`;
+    case "BIGINT": {
+      const n = plainNumber(value, style);
+      return `CASE WHEN regexp_full_match(${n}, '[+-]?[0-9]+') THEN TRY_CAST(${n} AS BIGINT) END`;
+    }
+    case "DOUBLE":
+      return `TRY_CAST(${plainNumber(value, style)} AS DOUBLE)`;
     case "BOOLEAN":
       return `CASE WHEN lower(${value}) IN ('true', 't', 'yes', 'y', '1') THEN TRUE WHEN lower(${value}) IN ('false', 'f', 'no', 'n', '0') THEN FALSE END`;
     default: {
       const scale = /^DECIMAL\(\d+,(\d+)\)$/.exec(sqlType)?.[1];
+      if (scale === undefined) return `TRY_CAST(${value} AS ${sqlType})`;
       // More decimals than the declared scale would be rounded away: such a value does not fit.
-      return scale === undefined
-        ? `TRY_CAST(${value} AS ${sqlType})`
-        : `CASE WHEN regexp_full_match(${value}, '[+-]?([0-9]+([.][0-9]{0,${scale}})?|[.][0-9]{1,${scale}})') THEN TRY_CAST(${value} AS ${sqlType}) END`;
+      const n = plainNumber(value, style);
+      return `CASE WHEN regexp_full_match(${n}, '[+-]?([0-9]+([.][0-9]{0,${scale}})?|[.][0-9]{1,${scale}})') THEN TRY_CAST(${n} AS ${sqlType}) END`;
     }
   }
 }
@@ -30,24 +48,30 @@ export function castFromTyped(value: string, sqlType: string): string {
   return sqlType === "BIGINT" || sqlType.startsWith("DECIMAL") ? `CASE WHEN ${cast} = ${value} THEN ${cast} END` : cast;
 }
 
+/** A type a text column may be inferred as, with the test every non-NULL value must pass. */
+export type Candidate = { type: string; test: (v: string) => string };
+
 /**
- * Types a text column may be inferred as, narrowest first, each with the test every non-NULL
- * value must pass. Tests are strict on purpose: '007' stays text (leading zeros mean an id), and
- * integers too large for BIGINT stay text rather than become rounded doubles.
+ * Types a text column may be inferred as, narrowest first. Tests are strict on purpose: '007'
+ * stays text (leading zeros mean an id), and integers too large for BIGINT stay text rather than
+ * become rounded doubles (the text candidate right after BIGINT catches them).
  */
-export const INFERENCE_CANDIDATES: readonly { type: string; test: (v: string) => string }[] = [
-  { type: "BIGINT", test: (v) => `regexp_full_match(${v}, '[+-]?(0|[1-9][0-9]*)') AND TRY_CAST(${v} AS BIGINT) IS NOT NULL` },
-  { type: "VARCHAR", test: (v) => `regexp_full_match(${v}, '[+-]?(0|[1-9][0-9]*)')` },
-  {
-    type: "DOUBLE",
-    test: (v) =>
-      `regexp_full_match(${v}, '[+-]?((0|[1-9][0-9]*)([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?') AND TRY_CAST(${v} AS DOUBLE) IS NOT NULL`,
-  },
-  { type: "BOOLEAN", test: (v) => `lower(${v}) IN ('true', 'false')` },
-  { type: "DATE", test: (v) => `regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND TRY_CAST(${v} AS DATE) IS NOT NULL` },
-  {
-    type: "TIMESTAMPTZ",
-    test: (v) =>
-      `regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL`,
-  },
-];
+export function inferenceCandidates(style: NumberStyle): Candidate[] {
+  const integer = (v: string) => `regexp_full_match(${plainNumber(v, style)}, '[+-]?(0|[1-9][0-9]*)')`;
+  return [
+    { type: "BIGINT", test: (v) => `${integer(v)} AND ${castFromText(v, "BIGINT", style)} IS NOT NULL` },
+    { type: "VARCHAR", test: integer },
+    {
+      type: "DOUBLE",
+      test: (v) =>
+        `regexp_full_match(${plainNumber(v, style)}, '[+-]?((0|[1-9][0-9]*)([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?') AND ${castFromText(v, "DOUBLE", style)} IS NOT NULL`,
+    },
+    { type: "BOOLEAN", test: (v) => `lower(${v}) IN ('true', 'false')` },
+    { type: "DATE", test: (v) => `regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND TRY_CAST(${v} AS DATE) IS NOT NULL` },
+    {
+      type: "TIMESTAMPTZ",
+      test: (v) =>
+        `regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL`,
+    },
+  ];
+}

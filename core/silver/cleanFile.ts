@@ -1,10 +1,14 @@
 import type { Dataset } from "../config/dataset.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { DataFormat } from "../format/sniffFormat.ts";
+import { toUtf8 } from "../format/encoding.ts";
 import { RowCountMismatchError } from "../errors.ts";
 import { unaccountedRows, EMPTY_STATS } from "../job/stats.ts";
 import { buildSilver, type SilverContext, type SilverResult } from "./buildSilver.ts";
-import { loadSource } from "./loadSource.ts";
+import { loadSource, type CsvDialect } from "./loadSource.ts";
+
+/** What clean learned about the file besides its rows: its encoding and, for CSV, its dialect. */
+export type CleanResult = SilverResult & { encoding?: string; dialect?: CsvDialect };
 
 /**
  * Bronze file → silver and quarantine Parquet on local disk, with the row accounting asserted:
@@ -13,14 +17,24 @@ import { loadSource } from "./loadSource.ts";
 export async function cleanFile(
   engine: Engine,
   input: { path: string; format: DataFormat; dataset: Dataset; ctx: SilverContext; outDir: string },
-): Promise<SilverResult> {
-  const columns = await loadSource(engine, { ...input, fileName: input.ctx.fileName, nullValues: input.dataset.nullValues });
-  const result = await buildSilver(engine, input.dataset, columns, input.ctx, input.outDir);
+): Promise<CleanResult> {
+  const { dataset, ctx } = input;
+  const text = input.format === "parquet" ? undefined : await toUtf8(input.path, ctx.fileName, dataset.encoding);
+  const { columns, dialect } = await loadSource(engine, {
+    path: text?.path ?? input.path,
+    format: input.format,
+    fileName: ctx.fileName,
+    nullValues: dataset.nullValues,
+    csv: dataset.csv,
+  });
+  // Semicolon-separated files come from locales that write decimal commas, unless declared otherwise.
+  const decimalComma = dataset.csv.decimalComma ?? dialect?.delimiter === ";";
+  const result = await buildSilver(engine, dataset, columns, ctx, input.outDir, { decimalComma });
   const missing = unaccountedRows({ ...EMPTY_STATS, ...result.stats });
   if (missing !== 0) {
     throw new RowCountMismatchError(
-      `${input.ctx.fileName}: ${missing} of ${result.stats.inputRows} rows are not accounted for (${JSON.stringify(result.stats)})`,
+      `${ctx.fileName}: ${missing} of ${result.stats.inputRows} rows are not accounted for (${JSON.stringify(result.stats)})`,
     );
   }
-  return result;
+  return { ...result, encoding: text?.encoding, dialect };
 }

@@ -3,7 +3,7 @@ import { sqlType } from "../config/columnType.ts";
 import { ContractViolationError } from "../errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { quoteIdent } from "../engine/sql.ts";
-import { INFERENCE_CANDIDATES } from "./castExpression.ts";
+import { inferenceCandidates, type Candidate, type NumberStyle } from "./castExpression.ts";
 import type { SourceColumn } from "./loadSource.ts";
 
 /** A column with the type silver stores it as. */
@@ -54,11 +54,12 @@ export async function resolveTypes(
   dataset: Dataset,
   columns: readonly SourceColumn[],
   table: string,
+  style: NumberStyle,
 ): Promise<TypedColumn[]> {
   const toInfer = columns.filter((c) => !dataset.columns[c.name] && c.sourceType === "VARCHAR");
   const inferred = new Map<string, string>();
   if (toInfer.length) {
-    const survivors = await sampleCandidates(engine, toInfer, table);
+    const survivors = await sampleCandidates(engine, toInfer, table, inferenceCandidates(style));
     // Each round checks every column's narrowest surviving candidate on all rows in one scan.
     const pending = new Map(toInfer.map((c, i) => [c.name, survivors[i]]));
     for (const [name, left] of pending) {
@@ -109,13 +110,13 @@ async function emptyColumns(engine: Engine, names: readonly string[], table: str
  * For each column, the candidates every sampled value passes, narrowest first. A column with no
  * value in the sample keeps every candidate: the whole-table checks decide.
  */
-async function sampleCandidates(engine: Engine, columns: readonly SourceColumn[], table: string) {
+async function sampleCandidates(engine: Engine, columns: readonly SourceColumn[], table: string, candidates: Candidate[]) {
   const aggregates = columns.flatMap((c, i) => {
     const v = quoteIdent(c.name);
-    return [`count(${v}) AS "n${i}"`, ...INFERENCE_CANDIDATES.map((cand, j) => `count_if(${cand.test(v)}) AS "c${i}_${j}"`)];
+    return [`count(${v}) AS "n${i}"`, ...candidates.map((cand, j) => `count_if(${cand.test(v)}) AS "c${i}_${j}"`)];
   });
   const [counts] = await engine.rows<Record<string, bigint>>(
     `SELECT ${aggregates.join(", ")} FROM ${table} WHERE __row <= ${SAMPLE_ROWS}`,
   );
-  return columns.map((_, i) => INFERENCE_CANDIDATES.filter((_, j) => counts[`c${i}_${j}`] === counts[`n${i}`]));
+  return columns.map((_, i) => candidates.filter((_, j) => counts[`c${i}_${j}`] === counts[`n${i}`]));
 }

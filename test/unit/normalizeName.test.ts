@@ -15,7 +15,7 @@ describe("normalizeName", () => {
 
     const names = headers.map(normalizeName);
 
-    expect(names).toEqual(["prenom", "stra_e_nr", "ano", "ca_coute"]);
+    expect(names).toEqual(["prenom", "strasse_nr", "ano", "ca_coute"]);
   });
 
   it("splits camelCase and PascalCase words", () => {
