@@ -79,7 +79,7 @@ export async function buildSilver(
 
   const [counts] = await engine.rows<Record<string, bigint>>(
     `SELECT
-       (SELECT count(*) FROM ${SOURCE_TABLE}) AS input,
+       (SELECT count(*) FROM classified) AS input,
        (SELECT count(*) FROM classified WHERE __fate = 'dropped') AS dropped,
        (SELECT count(*) FROM ranked WHERE __dup > 1) AS duplicates,
        (SELECT count(*) FROM ranked WHERE __dup = 1) AS silver`,
@@ -114,7 +114,6 @@ async function classify(engine: Engine, dataset: Dataset, plans: readonly Plan[]
     `${p.value} AS ${quoteIdent(p.col.name)}`,
     ...(p.raw ? [`${quoteIdent(p.col.name)} AS ${p.raw}`] : []),
   ]);
-  await engine.run(`CREATE TABLE typed AS SELECT __row, ${select.join(", ")} FROM ${SOURCE_TABLE}`);
   const failed = plans.flatMap((p) => (p.failed ? [p.failed] : []));
   const dropped = Object.entries(dataset.columns)
     .filter(([name, c]) => c.nulls === "drop" && plans.some((p) => p.col.name === name))
@@ -124,7 +123,11 @@ async function classify(engine: Engine, dataset: Dataset, plans: readonly Plan[]
     ...(dropped.length ? [`WHEN ${dropped.join(" OR ")} THEN 'dropped'`] : []),
   ];
   const fate = whens.length ? `CASE ${whens.join(" ")} ELSE 'kept' END` : "'kept'";
-  await engine.run(`CREATE TABLE classified AS SELECT *, ${fate} AS __fate FROM typed`);
+  await engine.run(
+    `CREATE TABLE classified AS SELECT *, ${fate} AS __fate FROM (SELECT __row, ${select.join(", ")} FROM ${SOURCE_TABLE})`,
+  );
+  // Every row now lives in `classified`: free the source's memory for the steps ahead.
+  await engine.run(`DROP TABLE ${SOURCE_TABLE}`);
 }
 
 /** Writes the quarantined rows with rule, column, original value and reason; returns their count. */

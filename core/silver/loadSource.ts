@@ -4,6 +4,7 @@ import type { DataFormat } from "../format/sniffFormat.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Params, quoteIdent, quoteLiteral } from "../engine/sql.ts";
 import { normalizeNames } from "../naming/normalizeName.ts";
+import { jsonLeaves, jsonPointer } from "./flattenJson.ts";
 
 /** A column as read from the file: its header, its silver name and the type the reader gave it. */
 export type SourceColumn = { original: string; name: string; sourceType: string };
@@ -32,18 +33,18 @@ export type LoadInput = {
 
 /**
  * Loads a local UTF-8 file into the source table with normalized column names, text trimmed and
- * the dataset's NULL tokens turned into NULL, in one pass. CSV is read as text (the pipeline types
- * it, so a bad value is quarantined, not a failed read) in the dialect DuckDB's sniffer detects
- * or the dataset declares; JSON values come as their JSON text for the same reason, nested ones
- * as JSON documents. `fileName` names the file in errors.
+ * the dataset's NULL tokens turned into NULL. CSV is read as text (the pipeline types it, so a bad
+ * value is quarantined, not a failed read) in the dialect DuckDB's sniffer detects or the dataset
+ * declares; JSON values come as their JSON text for the same reason, and nested objects are
+ * flattened into `parent_child` columns (arrays stay JSON text). `fileName` names the file in errors.
  */
 export async function loadSource(engine: Engine, input: LoadInput): Promise<LoadedSource> {
   const { format, fileName } = input;
   const fail = (error: unknown) =>
     new MalformedFileError(`${fileName} could not be read as ${format}: ${firstLine(error)}`, { cause: error });
 
-  const params = new Params();
-  params.add(input.path);
+  const readParams = new Params();
+  readParams.add(input.path);
   let dialect: CsvDialect | undefined;
   let reader: string;
   let described: Described[];
@@ -51,10 +52,10 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
     if (format === "csv") {
       dialect = await sniffDialect(engine, input);
       const options = [
-        `delim = ${params.add(dialect.delimiter)}`,
-        `header = ${params.add(dialect.header)}`,
-        ...(dialect.quote ? [`quote = ${params.add(dialect.quote)}`] : []),
-        ...(dialect.escape ? [`escape = ${params.add(dialect.escape)}`] : []),
+        `delim = ${readParams.add(dialect.delimiter)}`,
+        `header = ${readParams.add(dialect.header)}`,
+        ...(dialect.quote ? [`quote = ${readParams.add(dialect.quote)}`] : []),
+        ...(dialect.escape ? [`escape = ${readParams.add(dialect.escape)}`] : []),
       ];
       reader = `read_csv($1, all_varchar = true, auto_detect = true, ${options.join(", ")})`;
     } else if (format === "parquet") {
@@ -62,46 +63,52 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
     } else {
       const shape = format === "json" ? "auto" : "newline_delimited";
       const auto = await engine.rows<Described>(`DESCRIBE SELECT * FROM read_json($1, format = '${shape}')`, [input.path]);
+      if (!auto.length) throw new EmptyFileError(`${fileName} has no data rows`);
       const pinned = auto.map((c) => `${quoteLiteral(c.column_name)}: '${NESTED.test(c.column_type) ? "JSON" : "VARCHAR"}'`);
       reader = `read_json($1, format = '${shape}', columns = {${pinned.join(", ")}})`;
     }
-    described = await engine.rows<Described>(`DESCRIBE SELECT * FROM ${reader}`, params.values);
+    described = await engine.rows<Described>(`DESCRIBE SELECT * FROM ${reader}`, readParams.values);
   } catch (error) {
-    throw fail(error);
+    throw error instanceof EmptyFileError ? error : fail(error);
   }
-  // A headerless CSV gets DuckDB's column0, column1…: number them from 1 like empty headers.
-  const headers = dialect && !dialect.header ? described.map(() => "") : described.map((c) => c.column_name);
-  const names = normalizeNames(headers);
-  const columns = described.map((c, i) => ({
-    original: headers[i] || `column_${i + 1}`,
-    name: names[i],
-    sourceType: c.column_type === "JSON" ? "VARCHAR" : c.column_type,
-    source: c.column_name,
-  }));
 
-  let tokens: string | undefined;
-  const select = columns.map((c) => {
-    const source = quoteIdent(c.source);
-    if (c.sourceType !== "VARCHAR") return `${source} AS ${quoteIdent(c.name)}`;
-    tokens ??= params.add(listValue([...input.nullValues]));
-    const text = `trim(CAST(${source} AS VARCHAR))`;
-    return `CASE WHEN list_contains(${tokens}, ${text}) THEN NULL ELSE ${text} END AS ${quoteIdent(c.name)}`;
-  });
   try {
     // `__row` must be the position in the file (first occurrence wins, quarantine cites it): keep scan order here.
     await engine.run("SET preserve_insertion_order = true");
-    await engine.run(
-      `CREATE TABLE ${SOURCE_TABLE} AS SELECT row_number() OVER () AS __row, ${select.join(", ")} FROM ${reader}`,
-      params.values,
-    );
+    await engine.run(`CREATE TABLE raw AS SELECT row_number() OVER () AS __row, * FROM ${reader}`, readParams.values);
   } catch (error) {
     throw fail(error);
   } finally {
     await engine.run("SET preserve_insertion_order = false");
   }
+
+  // Nested JSON becomes flat `parent_child` columns; everything else is a leaf of its own.
+  const leaves: { original: string; path: string[]; column: string; type: string }[] = [];
+  for (const c of described) {
+    const type = c.column_type === "JSON" ? "VARCHAR" : c.column_type;
+    if (c.column_type !== "JSON") leaves.push({ original: c.column_name, column: c.column_name, path: [], type });
+    else for (const leaf of await jsonLeaves(engine, "raw", c.column_name)) leaves.push({ ...leaf, original: [leaf.column, ...leaf.path].join("."), type });
+  }
+  // A headerless CSV gets DuckDB's column0, column1…: number them from 1 like empty headers.
+  const headers = dialect && !dialect.header ? leaves.map(() => "") : leaves.map((l) => l.original);
+  const names = normalizeNames(headers);
+
+  const params = new Params();
+  let tokens: string | undefined;
+  const select = leaves.map((leaf, i) => {
+    const column = quoteIdent(leaf.column);
+    const value = leaf.path.length ? `(${column} ->> ${params.add(jsonPointer(leaf.path))})` : column;
+    if (leaf.type !== "VARCHAR") return `${value} AS ${quoteIdent(names[i])}`;
+    tokens ??= params.add(listValue([...input.nullValues]));
+    const text = `trim(CAST(${value} AS VARCHAR))`;
+    return `CASE WHEN list_contains(${tokens}, ${text}) THEN NULL ELSE ${text} END AS ${quoteIdent(names[i])}`;
+  });
+  await engine.run(`CREATE TABLE ${SOURCE_TABLE} AS SELECT __row, ${select.join(", ")} FROM raw`, params.values);
+  await engine.run("DROP TABLE raw");
+  const columns = leaves.map((l, i) => ({ original: headers[i] || `column_${i + 1}`, name: names[i], sourceType: l.type }));
   const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${SOURCE_TABLE}`);
   if (n === 0n) throw new EmptyFileError(`${fileName} has no data rows`);
-  return { columns: columns.map(({ source: _, ...c }) => c), dialect };
+  return { columns, dialect };
 }
 
 /** DuckDB's sniffer on the file, overridden by what the dataset declares. */
