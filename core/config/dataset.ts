@@ -13,13 +13,46 @@ export const NullPolicySchema = v.union([
   v.strictObject({ fill: v.union([v.string(), v.number(), v.boolean()]) }),
 ]);
 
-/** A declared column of a dataset's contract. */
-export const ColumnSchema = v.strictObject({
-  type: ColumnTypeSchema,
-  /** A file without this column is rejected. */
-  required: v.optional(v.boolean(), false),
-  nulls: v.optional(NullPolicySchema, "keep"),
-});
+/** What a broken rule does: keep the row and count it, move it to quarantine, or reject the file. */
+export const RuleActionSchema = v.picklist(["warn", "quarantine", "fail"]);
+
+const Literal = v.union([v.string(), v.number(), v.boolean()]);
+
+/** A declared column of a dataset's contract, with the expectations its values must meet. */
+export const ColumnSchema = v.pipe(
+  v.strictObject({
+    type: ColumnTypeSchema,
+    /** A file without this column is rejected. */
+    required: v.optional(v.boolean(), false),
+    nulls: v.optional(NullPolicySchema, "keep"),
+    /** false: a NULL (after the NULL policy) breaks the `not_null` rule. */
+    nullable: v.optional(v.boolean(), true),
+    /** The only values allowed (compared after the cast to the column's type). */
+    allowed: v.optional(v.pipe(v.array(Literal), v.minLength(1))),
+    /** Inclusive bounds, in the column's type (numbers, or ISO dates for date/timestamp columns). */
+    min: v.optional(v.union([v.number(), v.string()])),
+    max: v.optional(v.union([v.number(), v.string()])),
+    /** A regular expression (RE2 syntax) the whole text of the value must match. */
+    pattern: v.optional(v.pipe(v.string(), v.minLength(1))),
+    /** How dates or timestamps are written, in strptime notation, e.g. "%d/%m/%Y"; ISO 8601 when absent. */
+    format: v.optional(v.pipe(v.string(), v.includes("%", "A format uses strptime codes such as %Y-%m-%d"))),
+    /** The time zone of timestamps written without an offset, e.g. "Europe/Paris"; UTC when absent. */
+    timezone: v.optional(v.pipe(v.string(), v.check(isTimeZone, "Unknown time zone; use an IANA name like Europe/Paris"))),
+    /** What a value that breaks this column's type or rules does to its row (or file). */
+    onViolation: v.optional(RuleActionSchema, "quarantine"),
+  }),
+  v.check((c) => !c.format || c.type === "date" || c.type === "timestamp", "format applies to date and timestamp columns"),
+  v.check((c) => !c.timezone || c.type === "timestamp", "timezone applies to timestamp columns"),
+);
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A dataset: which raw keys belong to it and the contract its silver table keeps. */
 export const DatasetSchema = v.strictObject({
@@ -32,6 +65,12 @@ export const DatasetSchema = v.strictObject({
   dedupKeys: v.optional(v.array(Identifier)),
   /** The column whose date partitions silver; the ingestion date is used when absent or NULL. */
   eventTime: v.optional(Identifier),
+  /**
+   * Columns a file has beyond the declared ones: `evolve` keeps them with inferred types, `freeze`
+   * rejects the file, `discard` drops them (the job records which). A declared column that is
+   * not required and missing from a file is added as NULLs, except under `freeze`, which rejects it.
+   */
+  schema: v.optional(v.picklist(["evolve", "freeze", "discard"]), "evolve"),
   /** Cell values read as NULL, compared after trimming. */
   nullValues: v.optional(v.array(v.string()), ["", "NULL", "null", "N/A", "n/a"]),
   /** The text encoding of the files; detected when absent (a BOM, else UTF-8, else Windows-1252). */
@@ -59,5 +98,9 @@ function isEncoding(label: string): boolean {
 
 /** A validated dataset config. */
 export type Dataset = v.InferOutput<typeof DatasetSchema>;
+/** A declared column. */
+export type Column = v.InferOutput<typeof ColumnSchema>;
+/** A rule's action. */
+export type RuleAction = v.InferOutput<typeof RuleActionSchema>;
 /** A column's NULL policy. */
 export type NullPolicy = v.InferOutput<typeof NullPolicySchema>;

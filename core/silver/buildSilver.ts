@@ -1,11 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Dataset } from "../config/dataset.ts";
+import type { Dataset, RuleAction } from "../config/dataset.ts";
 import { ContractViolationError } from "../errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Params, quoteIdent, quoteLiteral } from "../engine/sql.ts";
 import type { ColumnMapping } from "../job/jobRecord.ts";
 import { castFromText, castFromTyped, type NumberStyle } from "./castExpression.ts";
+import { columnChecks, type TypedPlan } from "./checks.ts";
+import { sqlType } from "../config/columnType.ts";
 import { SOURCE_TABLE, type SourceColumn } from "./loadSource.ts";
 import { checkContract, resolveTypes, type TypedColumn } from "./resolveTypes.ts";
 
@@ -39,17 +41,26 @@ export type SilverResult = {
   silverDir: string;
   /** Rejected rows with their reasons, when there were any. */
   quarantineFile?: string;
+  /** Columns dropped by the `discard` schema mode, as the file named them. */
+  discardedColumns: string[];
+  /** Violations per expectation, including those that only warn. */
+  expectations: ExpectationResult[];
 };
 
 /** The partition columns, zero-padded strings so paths read `month=01` as the catalog expects. */
 const PARTITION_COLUMNS = ["year", "month", "day"] as const;
 
-/** Per-column SQL the statements below share. */
-type Plan = { col: TypedColumn; value: string; raw?: string; failed?: string };
+/** Per-column SQL the statements below share: the typed value, and its text when a cast can fail. */
+type Plan = TypedPlan & { value: string };
+
+/** How often a file broke one expectation, and what that did. */
+export type ExpectationResult = { column: string; rule: string; action: RuleAction; violations: number };
 
 /**
- * The silver chain on the loaded source table: types (quarantining what does not fit), the NULL policy, dedup, derived columns and day partitions, written as zstd Parquet.
- * Every input row ends as silver, duplicate, quarantined or dropped, and the counts say so.
+ * The silver chain on the loaded source table: the schema mode, types and expectations
+ * (quarantining, counting or rejecting what breaks them), the NULL policy, dedup, derived columns
+ * and day partitions, written as zstd Parquet. Every input row ends as silver, duplicate,
+ * quarantined or dropped, and the counts say so.
  */
 export async function buildSilver(
   engine: Engine,
@@ -60,17 +71,29 @@ export async function buildSilver(
   style: NumberStyle,
 ): Promise<SilverResult> {
   checkContract(dataset, columns, ctx.fileName);
-  const typed = await resolveTypes(engine, dataset, columns, SOURCE_TABLE, style);
+  const { kept, discarded, missing } = applySchemaMode(dataset, columns, ctx.fileName);
+  const typed = await resolveTypes(engine, dataset, kept, SOURCE_TABLE, style);
   checkEventTime(dataset, typed, ctx.fileName);
 
-  const plans: Plan[] = typed.map((col, i) => {
-    const src = quoteIdent(col.name);
-    if (col.type === col.sourceType) return { col, value: src };
-    const value = col.sourceType === "VARCHAR" ? castFromText(src, col.type, style) : castFromTyped(src, col.type);
-    const raw = `"__raw${i}"`;
-    return { col, value, raw, failed: `(${raw} IS NOT NULL AND ${quoteIdent(col.name)} IS NULL)` };
-  });
-  await classify(engine, dataset, plans);
+  const castParams = new Params();
+  const plans: Plan[] = [
+    ...typed.map((col, i) => {
+      const src = quoteIdent(col.name);
+      const declared = dataset.columns[col.name];
+      if (col.type === col.sourceType && !declared?.timezone) return { col, value: src };
+      const value =
+        col.sourceType === "VARCHAR"
+          ? castFromText(src, { type: col.type, format: declared?.format, timezone: declared?.timezone }, style, castParams)
+          : castFromTyped(src, col.type);
+      return { col, value, raw: `"__raw${i}"` };
+    }),
+    // Declared columns a file lacks (schema mode evolve) are added as NULLs: silver keeps one shape.
+    ...missing.map((name) => {
+      const type = sqlType(dataset.columns[name].type);
+      return { col: { original: name, name, sourceType: type, type }, value: `CAST(NULL AS ${type})` };
+    }),
+  ];
+  const expectations = await classify(engine, dataset, plans, castParams, ctx.fileName);
 
   const quarantineFile = `${outDir}/quarantine/${ctx.sourceId}.parquet`;
   const quarantined = await writeQuarantine(engine, plans, ctx, quarantineFile);
@@ -85,7 +108,9 @@ export async function buildSilver(
        (SELECT count(*) FROM ranked WHERE __dup = 1) AS silver`,
   );
   return {
-    columns: typed.map((c) => ({ original: c.original, name: c.name, type: c.type })),
+    columns: plans.map((p) => ({ original: p.col.original, name: p.col.name, type: p.col.type })),
+    discardedColumns: discarded,
+    expectations,
     stats: {
       inputRows: Number(counts.input),
       silverRows: Number(counts.silver),
@@ -98,6 +123,25 @@ export async function buildSilver(
   };
 }
 
+/** Splits a file's columns by the dataset's schema mode; a frozen schema rejects any difference. */
+function applySchemaMode(dataset: Dataset, columns: readonly SourceColumn[], fileName: string) {
+  const declared = Object.keys(dataset.columns);
+  const present = new Set(columns.map((c) => c.name));
+  const extra = columns.filter((c) => !(c.name in dataset.columns));
+  const missing = declared.filter((name) => !present.has(name));
+  if (dataset.schema === "freeze" && (extra.length || missing.length)) {
+    const parts = [
+      ...(extra.length ? [`undeclared column(s) ${extra.map((c) => c.name).join(", ")}`] : []),
+      ...(missing.length ? [`no column(s) ${missing.join(", ")}`] : []),
+    ];
+    throw new ContractViolationError(`${fileName} has ${parts.join(" and ")}, but dataset ${dataset.name} has a frozen schema`);
+  }
+  if (dataset.schema === "discard") {
+    return { kept: columns.filter((c) => c.name in dataset.columns), discarded: extra.map((c) => c.original), missing };
+  }
+  return { kept: [...columns], discarded: [], missing };
+}
+
 function checkEventTime(dataset: Dataset, typed: readonly TypedColumn[], fileName: string): void {
   if (!dataset.eventTime) return;
   const col = typed.find((c) => c.name === dataset.eventTime)!;
@@ -108,26 +152,59 @@ function checkEventTime(dataset: Dataset, typed: readonly TypedColumn[], fileNam
   }
 }
 
-/** Types every row and decides its fate: quarantined (a value did not fit), dropped (NULL policy) or kept. */
-async function classify(engine: Engine, dataset: Dataset, plans: readonly Plan[]): Promise<void> {
-  const select = plans.flatMap((p) => [
-    `${p.value} AS ${quoteIdent(p.col.name)}`,
-    ...(p.raw ? [`${quoteIdent(p.col.name)} AS ${p.raw}`] : []),
-  ]);
-  const failed = plans.flatMap((p) => (p.failed ? [p.failed] : []));
+/**
+ * Types every row, evaluates every expectation and decides each row's fate: quarantined (a
+ * value broke a quarantine rule), dropped (NULL policy) or kept. A `fail` rule that any row
+ * breaks rejects the whole file; `warn` rules only count. Quarantine details are computed here,
+ * where the rules' parameters are bound.
+ */
+async function classify(
+  engine: Engine,
+  dataset: Dataset,
+  plans: readonly Plan[],
+  params: Params,
+  fileName: string,
+): Promise<ExpectationResult[]> {
+  const checks = plans.flatMap((p) => columnChecks(p, dataset.columns[p.col.name], params));
+  const typed = plans.flatMap((p) => [`${p.value} AS ${quoteIdent(p.col.name)}`, ...(p.raw ? [`${quoteIdent(p.col.name)} AS ${p.raw}`] : [])]);
+  const flags = checks.map((c, i) => `${c.condition} AS "__c${i}"`);
+  const quarantining = checks.map((c, i) => ({ ...c, flag: `"__c${i}"` })).filter((c) => c.action === "quarantine");
   const dropped = Object.entries(dataset.columns)
     .filter(([name, c]) => c.nulls === "drop" && plans.some((p) => p.col.name === name))
     .map(([name]) => `${quoteIdent(name)} IS NULL`);
   const whens = [
-    ...(failed.length ? [`WHEN ${failed.join(" OR ")} THEN 'quarantined'`] : []),
+    ...(quarantining.length ? [`WHEN ${quarantining.map((c) => c.flag).join(" OR ")} THEN 'quarantined'`] : []),
     ...(dropped.length ? [`WHEN ${dropped.join(" OR ")} THEN 'dropped'`] : []),
   ];
   const fate = whens.length ? `CASE ${whens.join(" ")} ELSE 'kept' END` : "'kept'";
+  const first = (pick: (c: (typeof quarantining)[number]) => string) =>
+    quarantining.length ? `CASE ${quarantining.map((c) => `WHEN ${c.flag} THEN ${pick(c)}`).join(" ")} END` : "NULL";
+  const details = [
+    `${first((c) => params.add(c.rule))} AS __rule`,
+    `${first((c) => params.add(c.column))} AS __column`,
+    `${first((c) => c.value)} AS __value`,
+    `${quarantining.length ? `concat_ws('; ', ${quarantining.map((c) => `CASE WHEN ${c.flag} THEN ${c.reason} END`).join(", ")})` : "NULL"} AS __reason`,
+  ];
   await engine.run(
-    `CREATE TABLE classified AS SELECT *, ${fate} AS __fate FROM (SELECT __row, ${select.join(", ")} FROM ${SOURCE_TABLE})`,
+    `CREATE TABLE classified AS
+     SELECT *, ${fate} AS __fate, ${details.join(", ")}
+     FROM (SELECT *, ${flags.length ? flags.join(", ") : "NULL AS __none"} FROM (SELECT __row, ${typed.join(", ")} FROM ${SOURCE_TABLE}))`,
+    params.values,
   );
   // Every row now lives in `classified`: free the source's memory for the steps ahead.
   await engine.run(`DROP TABLE ${SOURCE_TABLE}`);
+  if (!checks.length) return [];
+
+  const [counts] = await engine.rows<Record<string, bigint | null>>(
+    `SELECT ${checks.map((_, i) => `count_if("__c${i}") AS "n${i}", min(__row) FILTER (WHERE "__c${i}") AS "r${i}"`).join(", ")} FROM classified`,
+  );
+  const results = checks.map((c, i) => ({ column: c.column, rule: c.rule, action: c.action, violations: Number(counts[`n${i}`] ?? 0) }));
+  const fatal = checks.map((c, i) => ({ c, n: Number(counts[`n${i}`] ?? 0), row: counts[`r${i}`] })).filter((x) => x.c.action === "fail" && x.n > 0);
+  if (fatal.length) {
+    const list = fatal.map((x) => `${x.c.column} ${x.c.rule} (${x.n} rows, first at row ${x.row})`).join("; ");
+    throw new ContractViolationError(`${fileName} breaks rules whose action is fail: ${list}`);
+  }
+  return results;
 }
 
 /** Writes the quarantined rows with rule, column, original value and reason; returns their count. */
@@ -136,17 +213,10 @@ async function writeQuarantine(engine: Engine, plans: readonly Plan[], ctx: Silv
   if (n === 0n) return 0;
   mkdirSync(dirname(file), { recursive: true });
   const params = new Params();
-  const checked = plans.filter((p) => p.failed);
-  const firstColumn = `CASE ${checked.map((p) => `WHEN ${p.failed} THEN ${params.add(p.col.name)}`).join(" ")} END`;
-  const firstValue = `CASE ${checked.map((p) => `WHEN ${p.failed} THEN CAST(${p.raw} AS VARCHAR)`).join(" ")} END`;
-  const reasons = checked.map(
-    (p) => `CASE WHEN ${p.failed} THEN format('{}: {} is not a valid {}', ${params.add(p.col.name)}, ${p.raw}, ${params.add(friendlyType(p.col.type))}) END`,
-  );
   const record = plans.flatMap((p) => [params.add(p.col.original), `CAST(${p.raw ?? quoteIdent(p.col.name)} AS VARCHAR)`]);
   await engine.run(
     `COPY (
-       SELECT __row AS _row_number, 'type' AS _rule, ${firstColumn} AS _column, ${firstValue} AS _value,
-              concat_ws('; ', ${reasons.join(", ")}) AS _reason,
+       SELECT __row AS _row_number, __rule AS _rule, __column AS _column, __value AS _value, __reason AS _reason,
               CAST(json_object(${record.join(", ")}) AS VARCHAR) AS _record,
               ${params.add(ctx.sourceKey)} AS _source_key, ${params.add(ctx.jobId)} AS _job_id,
               CAST(${params.add(ctx.processedAt)} AS TIMESTAMPTZ) AS _processed_at
@@ -204,17 +274,4 @@ async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Pla
         FILENAME_PATTERN ${quoteLiteral(`${ctx.sourceId}_{i}`)}, OVERWRITE_OR_IGNORE true)`,
     params.values,
   );
-}
-
-/** The declared-type vocabulary, for messages people read. */
-function friendlyType(sqlType: string): string {
-  const names: Record<string, string> = {
-    BIGINT: "integer",
-    DOUBLE: "double",
-    BOOLEAN: "boolean",
-    DATE: "date",
-    TIMESTAMPTZ: "timestamp",
-    VARCHAR: "string",
-  };
-  return names[sqlType] ?? sqlType.toLowerCase();
 }

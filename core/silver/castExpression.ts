@@ -1,3 +1,5 @@
+import { Params } from "../engine/sql.ts";
+
 /** How numbers are written in a file: `1,234.5` (the default) or `1.234,5` (decimal comma). */
 export type NumberStyle = { decimalComma: boolean };
 
@@ -12,12 +14,27 @@ function plainNumber(value: string, style: NumberStyle): string {
     : `CASE WHEN regexp_full_match(${value}, '[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?') THEN replace(${value}, ',', '') ELSE ${value} END`;
 }
 
+/** A column's stored type and, for dates and timestamps, how the text writes them. */
+export type CastTarget = { type: string; format?: string; timezone?: string };
+
 /**
  * SQL that turns text into a typed value, or NULL when it does not fit. The caller compares
  * against the text to tell "was empty" from "did not fit" (which quarantines the row), so the
- * casts here never round or widen: '1.5' is not an integer, '1e3' not a BIGINT.
+ * casts here never round or widen: '1.5' is not an integer, '1e3' not a BIGINT. A declared date
+ * format and time zone come from the config and travel in `params`.
  */
-export function castFromText(value: string, sqlType: string, style: NumberStyle): string {
+export function castFromText(value: string, target: CastTarget, style: NumberStyle, params = new Params()): string {
+  const sqlType = target.type;
+  if (sqlType === "DATE" && target.format) return `TRY_CAST(try_strptime(${value}, ${params.add(target.format)}) AS DATE)`;
+  if (sqlType === "TIMESTAMPTZ" && (target.format || target.timezone)) {
+    const zone = params.add(target.timezone ?? "UTC");
+    if (target.format) {
+      // A format with %z parses the offset itself; otherwise the time is local to the declared zone.
+      const parsed = `try_strptime(${value}, ${params.add(target.format)})`;
+      return target.format.includes("%z") ? `CAST(${parsed} AS TIMESTAMPTZ)` : `timezone(${zone}, CAST(${parsed} AS TIMESTAMP))`;
+    }
+    return `CASE WHEN regexp_matches(${value}, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$') THEN TRY_CAST(${value} AS TIMESTAMPTZ) ELSE timezone(${zone}, TRY_CAST(${value} AS TIMESTAMP)) END`;
+  }
   switch (sqlType) {
     case "VARCHAR":
       return value;
@@ -59,12 +76,12 @@ export type Candidate = { type: string; test: (v: string) => string };
 export function inferenceCandidates(style: NumberStyle): Candidate[] {
   const integer = (v: string) => `regexp_full_match(${plainNumber(v, style)}, '[+-]?(0|[1-9][0-9]*)')`;
   return [
-    { type: "BIGINT", test: (v) => `${integer(v)} AND ${castFromText(v, "BIGINT", style)} IS NOT NULL` },
+    { type: "BIGINT", test: (v) => `${integer(v)} AND ${castFromText(v, { type: "BIGINT" }, style)} IS NOT NULL` },
     { type: "VARCHAR", test: integer },
     {
       type: "DOUBLE",
       test: (v) =>
-        `regexp_full_match(${plainNumber(v, style)}, '[+-]?((0|[1-9][0-9]*)([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?') AND ${castFromText(v, "DOUBLE", style)} IS NOT NULL`,
+        `regexp_full_match(${plainNumber(v, style)}, '[+-]?((0|[1-9][0-9]*)([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?') AND ${castFromText(v, { type: "DOUBLE" }, style)} IS NOT NULL`,
     },
     { type: "BOOLEAN", test: (v) => `lower(${v}) IN ('true', 'false')` },
     { type: "DATE", test: (v) => `regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND TRY_CAST(${v} AS DATE) IS NOT NULL` },

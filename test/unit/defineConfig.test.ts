@@ -20,9 +20,11 @@ describe("defineConfig", () => {
     const config = defineConfig(input);
 
     const [sales] = config.datasets;
-    expect(sales.columns.qty).toEqual({ type: "integer", required: false, nulls: "keep" });
+    expect(sales.columns.qty).toEqual({ type: "integer", required: false, nulls: "keep", nullable: true, onViolation: "quarantine" });
     expect(sales.columns.price.type).toBe("decimal(18,2)");
     expect(sales.nullValues).toEqual(["", "NULL", "null", "N/A", "n/a"]);
+    expect(sales.schema).toBe("evolve");
+    expect(sales.csv).toEqual({});
     expect(sales.dedupKeys).toBeUndefined();
     expect(sales.eventTime).toBeUndefined();
     expect(config.gold).toEqual([]);
@@ -48,7 +50,7 @@ describe("defineConfig", () => {
     const config = defineConfig(input);
 
     const [orders] = config.datasets;
-    expect(orders.columns.order_id).toEqual({ type: "string", required: true, nulls: "drop" });
+    expect(orders.columns.order_id).toEqual({ type: "string", required: true, nulls: "drop", nullable: true, onViolation: "quarantine" });
     expect(orders.columns.qty.nulls).toEqual({ fill: 0 });
     expect(orders.dedupKeys).toEqual(["order_id"]);
     expect(orders.eventTime).toBe("order_date");
