@@ -88,6 +88,8 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
       dialect: written.result.dialect,
     },
     columns: written.result.columns,
+    discardedColumns: written.result.discardedColumns,
+    expectations: written.result.expectations,
     stats: written.result.stats,
     manifests: { clean: jobManifest.key },
   });

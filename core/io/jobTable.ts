@@ -96,7 +96,9 @@ export class JobTable {
    */
   async update(
     jobId: string,
-    fields: Partial<Pick<JobRecord, "format" | "columns" | "manifests">> & { stats?: Partial<Stats> },
+    fields: Partial<Pick<JobRecord, "format" | "columns" | "manifests" | "discardedColumns" | "expectations">> & {
+      stats?: Partial<Stats>;
+    },
   ): Promise<void> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ":now": new Date().toISOString() };

@@ -54,6 +54,12 @@ export const JobRecordSchema = v.object({
     }),
   ),
   columns: v.optional(v.array(ColumnMappingSchema)),
+  /** Columns the `discard` schema mode dropped, as the file named them. */
+  discardedColumns: v.optional(v.array(v.string())),
+  /** Violations per expectation (type and declared rules), with the action each took. */
+  expectations: v.optional(
+    v.array(v.object({ column: v.string(), rule: v.string(), action: v.string(), violations: v.number() })),
+  ),
   stats: StatsSchema,
   manifests: v.optional(v.record(v.string(), v.string())),
   error: v.optional(JobErrorSchema),

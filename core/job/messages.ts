@@ -24,6 +24,7 @@ export function successMessage(job: JobRecord, lakeBucket: string, durationMs: n
       quarantined: s.quarantinedRows,
       dropped: s.droppedRows,
       goldRows: s.goldRows,
+      brokenRules: (job.expectations ?? []).filter((e) => e.violations > 0),
       durationMs,
       outputs: {
         silver: `s3://${lakeBucket}/silver/${job.dataset}/`,

@@ -183,7 +183,7 @@ async function classify(
     `${first((c) => params.add(c.rule))} AS __rule`,
     `${first((c) => params.add(c.column))} AS __column`,
     `${first((c) => c.value)} AS __value`,
-    `${quarantining.length ? `concat_ws('; ', ${quarantining.map((c) => `CASE WHEN ${c.flag} THEN ${c.reason} END`).join(", ")})` : "NULL"} AS __reason`,
+    `${quarantining.length ? `concat_ws('; ', ${quarantining.map((c) => `CASE WHEN ${c.flag} THEN ${c.reason()} END`).join(", ")})` : "NULL"} AS __reason`,
   ];
   await engine.run(
     `CREATE TABLE classified AS

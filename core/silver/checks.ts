@@ -5,9 +5,10 @@ import type { TypedColumn } from "./resolveTypes.ts";
 
 /**
  * One expectation on one column, as SQL over the classified rows: `condition` is true where a
- * row breaks it, `value` and `reason` say what a person reads in quarantine and in errors.
+ * row breaks it, `value` and `reason` say what a person reads in quarantine. `reason` adds its
+ * parameters when called, so only statements that use it bind them (DuckDB rejects unused ones).
  */
-export type Check = { column: string; rule: string; action: RuleAction; condition: string; value: string; reason: string };
+export type Check = { column: string; rule: string; action: RuleAction; condition: string; value: string; reason: () => string };
 
 /** A column with the SQL that types it: `raw` names its text before the cast when a cast can fail. */
 export type TypedPlan = { col: TypedColumn; raw?: string };
@@ -47,37 +48,37 @@ export function columnChecks(plan: TypedPlan, declared: Column | undefined, para
       action,
       condition: `(${raw} IS NOT NULL AND ${q} IS NULL)`,
       value: `CAST(${raw} AS VARCHAR)`,
-      reason: `format('{}: {} is not a valid {}', ${name()}, CAST(${raw} AS VARCHAR), ${params.add(friendlyType(col.type))})`,
+      reason: () => `format('{}: {} is not a valid {}', ${name()}, CAST(${raw} AS VARCHAR), ${params.add(friendlyType(col.type))})`,
     });
   }
   if (!declared) return checks;
-  const rule = (rule: string, condition: string, reason: string) =>
+  const rule = (rule: string, condition: string, reason: () => string) =>
     checks.push({ column: col.name, rule, action, condition: `(${condition})`, value: text, reason });
   if (!declared.nullable && declared.nulls === "keep") {
-    rule("not_null", raw ? `${q} IS NULL AND ${raw} IS NULL` : `${q} IS NULL`, `format('{}: a value is required', ${name()})`);
+    rule("not_null", raw ? `${q} IS NULL AND ${raw} IS NULL` : `${q} IS NULL`, () => `format('{}: a value is required', ${name()})`);
   }
   if (declared.allowed) {
     const allowed = params.add(listValue(declared.allowed.map(String)));
     rule(
       "allowed",
       `${q} IS NOT NULL AND NOT list_contains(CAST(${allowed} AS ${col.type}[]), ${q})`,
-      `format('{}: {} is not one of the allowed values', ${name()}, ${text})`,
+      () => `format('{}: {} is not one of the allowed values', ${name()}, ${text})`,
     );
   }
   if (declared.min !== undefined) {
     const min = params.add(String(declared.min));
-    rule("min", `${q} < CAST(${min} AS ${col.type})`, `format('{}: {} is below the minimum {}', ${name()}, ${text}, ${min})`);
+    rule("min", `${q} < CAST(${min} AS ${col.type})`, () => `format('{}: {} is below the minimum {}', ${name()}, ${text}, ${min})`);
   }
   if (declared.max !== undefined) {
     const max = params.add(String(declared.max));
-    rule("max", `${q} > CAST(${max} AS ${col.type})`, `format('{}: {} is above the maximum {}', ${name()}, ${text}, ${max})`);
+    rule("max", `${q} > CAST(${max} AS ${col.type})`, () => `format('{}: {} is above the maximum {}', ${name()}, ${text}, ${max})`);
   }
   if (declared.pattern) {
     const pattern = params.add(declared.pattern);
     rule(
       "pattern",
       `${q} IS NOT NULL AND NOT regexp_full_match(${text}, ${pattern})`,
-      `format('{}: {} does not match the pattern {}', ${name()}, ${text}, ${pattern})`,
+      () => `format('{}: {} does not match the pattern {}', ${name()}, ${text}, ${pattern})`,
     );
   }
   return checks;

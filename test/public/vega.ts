@@ -26,7 +26,7 @@
  * such as `00501` stays text. Nested values (DuckDB STRUCT/LIST) are not type-checked: how they
  * are stored (JSON text, flattened columns) is the pipeline's choice.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestPipeline } from "../helpers/pipeline.ts";
@@ -51,9 +51,10 @@ export type Group = "csv" | "json" | "other";
 
 /** One file of the package and what it must do. */
 export type VegaCase = {
+  /** The package's file: names the test, the upload and its dataset; its datapackage.json entry applies. */
   file: string;
-  /** The file to upload, when not the package's own (a sample derived from it). */
-  path?: string;
+  /** Another file to upload in its place (a sample derived from it), under another name. */
+  derived?: { path: string; name: string };
   expect: Expectation;
   /** Upload in parts: above 11 MiB the S3 emulator refuses one PUT. */
   multipart?: boolean;
@@ -81,8 +82,11 @@ const LARGE = 11 * 1024 * 1024;
 export function expectationOf(file: string): Expectation {
   if (UNSUPPORTED.test(file)) return "terminal";
   if (/\.json$/i.test(file)) {
-    const first = readFileSync(join(VEGA_DIR, file), "utf8").trimStart()[0];
-    return first === "[" ? "success" : "success-or-terminal";
+    const head = Buffer.alloc(256);
+    const fd = openSync(join(VEGA_DIR, file), "r");
+    const n = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    return head.subarray(0, n).toString("utf8").trimStart().startsWith("[") ? "success" : "success-or-terminal";
   }
   return "success";
 }
@@ -90,7 +94,7 @@ export function expectationOf(file: string): Expectation {
 /** The cases of one group: every package file of that group. */
 export function vegaCases(group: Group): VegaCase[] {
   return VEGA_FILES.filter((f) => groupOf(f) === group).map((file) => {
-    const size = readFileSync(join(VEGA_DIR, file)).length;
+    const { size } = statSync(join(VEGA_DIR, file));
     return {
       file,
       expect: expectationOf(file),
@@ -269,10 +273,11 @@ export function describeVegaCases(title: string, cases: VegaCase[]): void {
     });
 
     for (const c of cases) {
-      describe(c.file, () => {
-        const key = `incoming/public/${c.file}`;
-        const dataset = datasetFor(c.file);
-        const path = c.path ?? join(VEGA_DIR, c.file);
+      const name = c.derived?.name ?? c.file;
+      describe(name, () => {
+        const key = `incoming/public/${name}`;
+        const dataset = datasetFor(name);
+        const path = c.derived?.path ?? join(VEGA_DIR, c.file);
         let facts: Facts;
 
         beforeAll(async () => {
@@ -287,7 +292,7 @@ export function describeVegaCases(title: string, cases: VegaCase[]): void {
             expect(facts.run.outcome.status).toBe("FAILED");
             expect(facts.run.job?.status).toBe("FAILED");
             expect(facts.run.job?.error?.type).toBe("UnsupportedFormatError");
-            expect(facts.run.job?.error?.message).toContain(c.file);
+            expect(facts.run.job?.error?.message).toContain(name);
             expect(facts.run.silverKeys).toEqual([]);
             expect(await p.keys(RAW, key)).toEqual([key]);
           });
@@ -303,7 +308,7 @@ export function describeVegaCases(title: string, cases: VegaCase[]): void {
             if (c.expect === "success-or-terminal" && failed()) {
               expect(job?.status).toBe("FAILED");
               expect(TERMINAL_TYPES).toContain(job?.error?.type);
-              expect(job?.error?.message).toContain(c.file);
+              expect(job?.error?.message).toContain(name);
               expect(facts.run.silverKeys).toEqual([]);
               expect(await p.keys(RAW, key)).toEqual([key]);
               return;
@@ -315,7 +320,7 @@ export function describeVegaCases(title: string, cases: VegaCase[]): void {
             const s = job!.stats;
             expect(s.inputRows).toBe(s.silverRows + s.duplicateRows + s.quarantinedRows + s.droppedRows);
             expect(facts.silver?.rows, "rows in the silver Parquet").toBe(s.silverRows);
-            expect(await p.keys(RAW, `archived/public/${c.file}`)).toEqual([`archived/public/${c.file}`]);
+            expect(await p.keys(RAW, `archived/public/${name}`)).toEqual([`archived/public/${name}`]);
           },
         );
 
