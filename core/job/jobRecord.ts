@@ -24,8 +24,8 @@ export const JobErrorSchema = v.object({ type: v.string(), message: v.string(), 
 /** A job's error. */
 export type JobError = v.InferOutput<typeof JobErrorSchema>;
 
-/** A column as the job read it: the file's header, the silver name, the stored type. */
-export const ColumnMappingSchema = v.object({ original: v.string(), name: v.string(), type: v.string() });
+/** A column as the job read it: the file's header, the silver name, the stored type and the text layout it was read with. */
+export const ColumnMappingSchema = v.object({ original: v.string(), name: v.string(), type: v.string(), format: v.optional(v.string()) });
 /** One column mapping. */
 export type ColumnMapping = v.InferOutput<typeof ColumnMappingSchema>;
 

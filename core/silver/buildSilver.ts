@@ -81,10 +81,8 @@ export async function buildSilver(
       const src = quoteIdent(col.name);
       const declared = dataset.columns[col.name];
       if (col.type === col.sourceType && !declared?.timezone) return { col, value: src };
-      const value =
-        col.sourceType === "VARCHAR"
-          ? castFromText(src, { type: col.type, format: declared?.format, timezone: declared?.timezone }, style, castParams)
-          : castFromTyped(src, col.type);
+      const target = { type: col.type, format: declared?.format ?? col.format, timezone: declared?.timezone };
+      const value = col.sourceType === "VARCHAR" ? castFromText(src, target, style, castParams) : castFromTyped(src, col.type);
       return { col, value, raw: `"__raw${i}"` };
     }),
     // Declared columns a file lacks (schema mode evolve) are added as NULLs: silver keeps one shape.
@@ -108,7 +106,12 @@ export async function buildSilver(
        (SELECT count(*) FROM ranked WHERE __dup = 1) AS silver`,
   );
   return {
-    columns: plans.map((p) => ({ original: p.col.original, name: p.col.name, type: p.col.type })),
+    columns: plans.map(({ col }) => ({
+      original: col.original,
+      name: col.name,
+      type: col.type,
+      ...(col.format ? { format: col.format } : {}),
+    })),
     discardedColumns: discarded,
     expectations,
     stats: {

@@ -65,8 +65,16 @@ export function castFromTyped(value: string, sqlType: string): string {
   return sqlType === "BIGINT" || sqlType.startsWith("DECIMAL") ? `CASE WHEN ${cast} = ${value} THEN ${cast} END` : cast;
 }
 
-/** A type a text column may be inferred as, with the test every non-NULL value must pass. */
-export type Candidate = { type: string; test: (v: string) => string };
+/** A type a text column may be inferred as (with its text format), and the test every non-NULL value must pass. */
+export type Candidate = { type: string; format?: string; test: (v: string) => string };
+
+/**
+ * Date and timestamp layouts inferred besides ISO 8601, in strptime notation. Day-first comes
+ * before month-first: where every day is 12 or less both fit and the first wins, so a US file
+ * should declare `format: "%m/%d/%Y"`.
+ */
+const DATE_FORMATS = ["%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%b %d %Y", "%b %d, %Y", "%d %b %Y", "%B %d, %Y", "%d %B %Y"];
+const TIMESTAMP_FORMATS = ["%Y/%m/%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M:%S"];
 
 /**
  * Types a text column may be inferred as, narrowest first. Tests are strict on purpose: '007'
@@ -90,5 +98,7 @@ export function inferenceCandidates(style: NumberStyle): Candidate[] {
       test: (v) =>
         `regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL`,
     },
+    ...DATE_FORMATS.map((format) => ({ type: "DATE", format, test: (v: string) => `try_strptime(${v}, '${format}') IS NOT NULL` })),
+    ...TIMESTAMP_FORMATS.map((format) => ({ type: "TIMESTAMPTZ", format, test: (v: string) => `try_strptime(${v}, '${format}') IS NOT NULL` })),
   ];
 }

@@ -6,8 +6,8 @@ import { quoteIdent } from "../engine/sql.ts";
 import { inferenceCandidates, type Candidate, type NumberStyle } from "./castExpression.ts";
 import type { SourceColumn } from "./loadSource.ts";
 
-/** A column with the type silver stores it as. */
-export type TypedColumn = SourceColumn & { type: string };
+/** A column with the type silver stores it as, and the layout of its text when that was inferred. */
+export type TypedColumn = SourceColumn & { type: string; format?: string };
 
 /** Reader types folded into the stored ones (DESIGN.md: integers BIGINT, instants in UTC). */
 const WIDENED: Record<string, string> = {
@@ -57,7 +57,7 @@ export async function resolveTypes(
   style: NumberStyle,
 ): Promise<TypedColumn[]> {
   const toInfer = columns.filter((c) => !dataset.columns[c.name] && c.sourceType === "VARCHAR");
-  const inferred = new Map<string, string>();
+  const inferred = new Map<string, { type: string; format?: string }>();
   if (toInfer.length) {
     const survivors = await sampleCandidates(engine, toInfer, table, inferenceCandidates(style));
     // Each round checks every column's narrowest surviving candidate on all rows in one scan.
@@ -65,12 +65,12 @@ export async function resolveTypes(
     for (const [name, left] of pending) {
       if (left.length) continue;
       // No candidate fits the sampled values: text keeps every value.
-      inferred.set(name, "VARCHAR");
+      inferred.set(name, { type: "VARCHAR" });
       pending.delete(name);
     }
     for (const name of await emptyColumns(engine, [...pending.keys()], table)) {
       // A column with no value at all: an event time stays usable (rows fall back to the ingestion date).
-      inferred.set(name, name === dataset.eventTime ? "DATE" : "VARCHAR");
+      inferred.set(name, { type: name === dataset.eventTime ? "DATE" : "VARCHAR" });
       pending.delete(name);
     }
     while (pending.size) {
@@ -80,11 +80,11 @@ export async function resolveTypes(
       checks.forEach((c, i) => {
         const left = pending.get(c.name)!;
         if (misses[`f${i}`] === 0n) {
-          inferred.set(c.name, c.candidate.type);
+          inferred.set(c.name, { type: c.candidate.type, format: c.candidate.format });
           pending.delete(c.name);
         } else if (left.length > 1) pending.set(c.name, left.slice(1));
         else {
-          inferred.set(c.name, "VARCHAR");
+          inferred.set(c.name, { type: "VARCHAR" });
           pending.delete(c.name);
         }
       });
@@ -92,8 +92,9 @@ export async function resolveTypes(
   }
   return columns.map((c) => {
     const declared = dataset.columns[c.name];
-    const type = declared ? sqlType(declared.type) : (inferred.get(c.name) ?? WIDENED[c.sourceType] ?? c.sourceType);
-    return { ...c, type };
+    if (declared) return { ...c, type: sqlType(declared.type) };
+    const guess = inferred.get(c.name);
+    return guess ? { ...c, ...guess } : { ...c, type: WIDENED[c.sourceType] ?? c.sourceType };
   });
 }
 

@@ -140,7 +140,9 @@ type Facts = {
   silver?: { columns: Column[]; rows: number };
 };
 
-async function gather(oracle: Oracle, run: Run, path: string, file: string): Promise<Facts> {
+async function gather(oracle: Oracle, run: Run, path: string, file: string, expectation: Expectation): Promise<Facts> {
+  // DuckDB reads no image or Arrow file either: there is nothing to compare with.
+  if (expectation === "terminal") return { run, source: { columns: [], rows: 0, distinct: 0 } };
   const from = reader(path, file);
   const columns = (await oracle.rows<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${from}`)).map(
     (c) => ({ name: c.column_name, type: c.column_type }),
@@ -282,7 +284,7 @@ export function describeVegaCases(title: string, cases: VegaCase[]): void {
 
         beforeAll(async () => {
           const run = await runFile(p, scratch.dir, { file: path, key, dataset, multipart: c.multipart });
-          facts = await gather(oracle, run, path, c.file);
+          facts = await gather(oracle, run, path, c.file, c.expect);
         }, c.timeoutMs);
 
         const failed = () => facts.run.outcome.status === "FAILED";

@@ -77,3 +77,13 @@ describe("cleanFile on real-world CSV dialects and encodings", () => {
     expect(rows.map((r) => Number(r.population))).toEqual([516092, 2148271]);
   });
 });
+
+describe("cleanFile inferring dates written in common layouts", () => {
+  it("reads month-name dates and day-first timestamps, and records the layout it chose", async () => {
+    const { result, rows, types } = await clean("dates.csv");
+    expect(types).toMatchObject({ date: "DATE", price: "DOUBLE", when: "TIMESTAMPTZ" });
+    expect(result.columns.find((c) => c.name === "date")?.format).toBe("%b %d %Y");
+    expect(rows.map((r) => (r.date as Date).toISOString().slice(0, 10))).toEqual(["2000-01-01", "2000-02-01"]);
+    expect(rows.map((r) => (r.when as Date).toISOString())).toEqual(["2023-12-31T23:59:59.000Z", "2024-01-01T00:00:00.000Z"]);
+  });
+});
