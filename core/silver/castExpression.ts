@@ -91,7 +91,10 @@ export function inferenceCandidates(style: NumberStyle): Candidate[] {
       test: (v) =>
         `regexp_full_match(${plainNumber(v, style)}, '[+-]?((0|[1-9][0-9]*)([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?') AND ${castFromText(v, { type: "DOUBLE" }, style)} IS NOT NULL`,
     },
+    // One vocabulary per column: true/false, yes/no or y/n (1/0 stays an integer).
     { type: "BOOLEAN", test: (v) => `lower(${v}) IN ('true', 'false')` },
+    { type: "BOOLEAN", test: (v) => `lower(${v}) IN ('yes', 'no')` },
+    { type: "BOOLEAN", test: (v) => `lower(${v}) IN ('y', 'n')` },
     { type: "DATE", test: (v) => `regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND TRY_CAST(${v} AS DATE) IS NOT NULL` },
     {
       type: "TIMESTAMPTZ",

@@ -87,3 +87,14 @@ describe("cleanFile inferring dates written in common layouts", () => {
     expect(rows.map((r) => (r.when as Date).toISOString())).toEqual(["2023-12-31T23:59:59.000Z", "2024-01-01T00:00:00.000Z"]);
   });
 });
+
+describe("cleanFile inferring booleans", () => {
+  it("reads yes/no and Y/N columns as booleans, whatever their case", async () => {
+    const { rows, types } = await clean("booleans.csv");
+    expect(types).toEqual({ id: "BIGINT", active: "BOOLEAN", vip: "BOOLEAN" });
+    expect(rows.map((r) => [r.active, r.vip])).toEqual([
+      [true, true],
+      [false, false],
+    ]);
+  });
+});
