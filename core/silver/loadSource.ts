@@ -72,15 +72,11 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
     throw error instanceof EmptyFileError ? error : fail(error);
   }
 
-  try {
-    // `__row` must be the position in the file (first occurrence wins, quarantine cites it): keep scan order here.
-    await engine.run("SET preserve_insertion_order = true");
-    await engine.run(`CREATE TABLE raw AS SELECT row_number() OVER () AS __row, * FROM ${reader}`, readParams.values);
-  } catch (error) {
-    throw fail(error);
-  } finally {
-    await engine.run("SET preserve_insertion_order = false");
-  }
+  // Nested JSON is staged once so its keys can be found from the data; flat files go straight to the source table.
+  const nested = described.some((c) => c.column_type === "JSON");
+  if (nested) await withFileOrder(engine, () => engine.run(`CREATE TABLE raw AS SELECT row_number() OVER () AS __row, * FROM ${reader}`, readParams.values)).catch((e) => {
+    throw fail(e);
+  });
 
   // Nested JSON becomes flat `parent_child` columns; everything else is a leaf of its own.
   const leaves: { original: string; path: string[]; column: string; type: string }[] = [];
@@ -93,7 +89,7 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
   const headers = dialect && !dialect.header ? leaves.map(() => "") : leaves.map((l) => l.original);
   const names = normalizeNames(headers);
 
-  const params = new Params();
+  const params = nested ? new Params() : readParams;
   let tokens: string | undefined;
   const select = leaves.map((leaf, i) => {
     const column = quoteIdent(leaf.column);
@@ -103,12 +99,29 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
     const text = `trim(CAST(${value} AS VARCHAR))`;
     return `CASE WHEN list_contains(${tokens}, ${text}) THEN NULL ELSE ${text} END AS ${quoteIdent(names[i])}`;
   });
-  await engine.run(`CREATE TABLE ${SOURCE_TABLE} AS SELECT __row, ${select.join(", ")} FROM raw`, params.values);
-  await engine.run("DROP TABLE raw");
+  await withFileOrder(engine, () =>
+    engine.run(
+      `CREATE TABLE ${SOURCE_TABLE} AS SELECT ${nested ? "__row" : "row_number() OVER () AS __row"}, ${select.join(", ")} FROM ${nested ? "raw" : reader}`,
+      params.values,
+    ),
+  ).catch((e) => {
+    throw fail(e);
+  });
+  if (nested) await engine.run("DROP TABLE raw");
   const columns = leaves.map((l, i) => ({ original: headers[i] || `column_${i + 1}`, name: names[i], sourceType: l.type }));
   const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${SOURCE_TABLE}`);
   if (n === 0n) throw new EmptyFileError(`${fileName} has no data rows`);
   return { columns, dialect };
+}
+
+/** Runs a statement keeping rows in file order: `__row` is a row's position in the file (first occurrence wins, quarantine cites it). */
+async function withFileOrder<T>(engine: Engine, work: () => Promise<T>): Promise<T> {
+  await engine.run("SET preserve_insertion_order = true");
+  try {
+    return await work();
+  } finally {
+    await engine.run("SET preserve_insertion_order = false");
+  }
 }
 
 /** DuckDB's sniffer on the file, overridden by what the dataset declares. */
