@@ -52,7 +52,6 @@ export const TRANSIENT_ERROR_NAMES = [
   "Lambda.SdkClientException",
   "Lambda.TooManyRequestsException",
   "Lambda.ClientExecutionTimeoutException",
-  "States.Timeout",
 ] as const;
 
 /** True for errors of the terminal family, whatever module created them. */

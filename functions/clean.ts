@@ -1,15 +1,13 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import * as v from "valibot";
 import { matchDataset } from "../core/config/matchDataset.ts";
 import { Engine } from "../core/engine/engine.ts";
-import { MalformedFileError } from "../core/errors.ts";
+import { gunzipFile } from "../core/format/compression.ts";
 import { withScratch } from "../core/io/scratch.ts";
-import { lake, partitionOf } from "../core/lake/layout.ts";
-import { CleanManifestSchema, ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
+import { lake } from "../core/lake/layout.ts";
+import { replaceSource } from "../core/silver/replaceSource.ts";
+import { ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
 import { cleanFile } from "../core/silver/cleanFile.ts";
 import { defineStep } from "./defineStep.ts";
 
@@ -29,7 +27,12 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   const written = await withScratch(ctx.settings.ETL_SCRATCH_DIR, `${job.jobId}-clean`, async (dir) => {
     const downloaded = join(dir, "bronze");
     await ctx.store.download(extract.bronze, downloaded);
-    const path = extract.compression === "gzip" ? await gunzipFile(downloaded, fileName) : downloaded;
+    let path = downloaded;
+    if (extract.compression === "gzip") {
+      path = `${downloaded}.unzipped`;
+      await gunzipFile(downloaded, path, fileName, ctx.settings.ETL_MAX_FILE_BYTES);
+      await rm(downloaded);
+    }
     const engine = await Engine.open(ctx.engine(dir));
     try {
       const result = await cleanFile(engine, {
@@ -67,16 +70,9 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   // A new upload under a key replaces that key's earlier rows: delete what it wrote and is not rewritten.
   const sourceManifest = { bucket: lakeBucket, key: lake.sourceManifest(dataset.name, job.sourceId) };
   const previous = await ctx.store.getJson<CleanManifest>(sourceManifest);
-  const kept = new Set([...written.silver, ...written.quarantine]);
-  const stale = previous ? [...previous.silver, ...previous.quarantine].filter((k) => !kept.has(k)) : [];
+  const { stale, partitions } = replaceSource(previous, job.jobId, written);
   await ctx.store.delete(lakeBucket, stale);
-  const partitions = new Set([...written.silver, ...(previous?.silver ?? [])].map((k) => partitionOf(k)!).filter(Boolean));
-  const manifest: CleanManifest = v.parse(CleanManifestSchema, {
-    jobId: job.jobId,
-    silver: written.silver,
-    quarantine: written.quarantine,
-    partitions: [...partitions].sort(),
-  });
+  const manifest: CleanManifest = { jobId: job.jobId, silver: written.silver, quarantine: written.quarantine, partitions };
   const jobManifest = { bucket: lakeBucket, key: lake.jobManifest(job.jobId, "clean") };
   await ctx.store.putJson(jobManifest, manifest);
   await ctx.store.putJson(sourceManifest, manifest);
@@ -98,19 +94,9 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     manifest: jobManifest,
     inputRows: written.result.stats.inputRows,
     silverRows: written.result.stats.silverRows,
-    partitions: partitions.size,
+    partitions: partitions.length,
   };
 });
-
-async function gunzipFile(path: string, fileName: string): Promise<string> {
-  const out = `${path}.unzipped`;
-  try {
-    await pipeline(createReadStream(path), createGunzip(), createWriteStream(out));
-  } catch (error) {
-    throw new MalformedFileError(`${fileName} is not a valid gzip file: ${(error as Error).message}`, { cause: error });
-  }
-  return out;
-}
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);

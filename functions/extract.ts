@@ -1,10 +1,10 @@
-import { gunzipSync, constants } from "node:zlib";
 import { basename } from "node:path";
 import * as v from "valibot";
 import { DATASET_METADATA, matchDataset } from "../core/config/matchDataset.ts";
 import { decodeEventKey, ObjectCreatedEventSchema, sourceFromEvent } from "../core/events/objectCreated.ts";
 import { EmptyFileError, FileTooLargeError, SourceMissingError } from "../core/errors.ts";
 import { isGzip, sniffFormat } from "../core/format/sniffFormat.ts";
+import { inflateHead } from "../core/format/compression.ts";
 import { jobIdFor, sourceIdFor } from "../core/job/jobId.ts";
 import type { JobRef } from "../core/job/jobRecord.ts";
 import { lake } from "../core/lake/layout.ts";
@@ -26,9 +26,10 @@ const ExtractInputSchema = v.object({
 export const handler = defineStep("extract", ExtractInputSchema, async (input, ctx): Promise<ExtractOutput> => {
   const source = sourceFromEvent(input.event);
   // EventBridge may or may not URL-encode keys (DESIGN.md decision 8): try the key as sent first.
+  // The delivery names one object version: every read below is of that version, not of whatever the key holds now.
   let info = await ctx.store.head(source);
   if (!info && decodeEventKey(source.key) !== source.key) {
-    info = await ctx.store.head({ bucket: source.bucket, key: decodeEventKey(source.key) });
+    info = await ctx.store.head({ ...source, key: decodeEventKey(source.key) });
     if (info) source.key = decodeEventKey(source.key);
   }
   // An uploader may name the dataset in the object's metadata instead of relying on the key.
@@ -57,8 +58,7 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
   }
   const head = await ctx.store.readHead(source, HEAD_BYTES);
   const gzip = isGzip(head);
-  // A partial gzip stream inflates as far as it goes; that is enough to sniff.
-  const text = gzip ? gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH }) : head;
+  const text = gzip ? inflateHead(head, fileName) : head;
   const format = sniffFormat(text, fileName);
   const bronze = { bucket: ctx.settings.ETL_LAKE_BUCKET, key: lake.bronze(dataset.name, job.jobId, source.key) };
   await ctx.store.copy(source, bronze);

@@ -39,8 +39,8 @@ function causeMessage(cause: string | null | undefined): string {
 
 /**
  * The failure path, shared by the Catch (terminal data errors) and the status-change rule
- * (everything else): marks the job FAILED with type, message and step, then alerts once.
- * A job another path already marked is left alone, and a failed alert is logged, not thrown.
+ * (everything else): marks the job FAILED with type, message and step, then alerts once. A job
+ * another path already marked and alerted is left alone.
  */
 export const handler = defineStep("fail", FailInputSchema, async (input, ctx) => {
   if (input["detail-type"] === "Step Functions Execution Status Change") {
@@ -67,7 +67,8 @@ async function record(
   }
   const step = job?.step ?? "extract";
   const marked = job ? await ctx.jobs.fail(job.job_id, { ...error, step }) : true;
-  if (!marked) return { marked: false, alerted: false };
+  // Already FAILED: the other path (or an earlier try of this one) got here first; alert only if it could not.
+  if (!marked && (job?.status !== "FAILED" || job.alerted_at)) return { marked: false, alerted: false };
   const terminal = (TERMINAL_ERROR_NAMES as readonly string[]).includes(error.type);
   const message = failureMessage(
     {
@@ -76,14 +77,11 @@ async function record(
       sourceKey: job?.source.key ?? (event ? basename(event.detail.object.key) : "unknown"),
       executionId: job?.execution_id ?? executionArn ?? "unknown",
     },
-    { ...error, step },
+    { ...(marked ? error : { type: job?.error?.type ?? error.type, message: job?.error?.message ?? error.message }), step },
     terminal,
   );
-  try {
-    await ctx.alerts.publish(message.subject, message.body, { status: "FAILED", dataset: job?.dataset ?? "unknown" });
-    return { marked: true, alerted: true };
-  } catch (e) {
-    ctx.log.error("failure alert not sent", { error: (e as Error).message });
-    return { marked: true, alerted: false };
-  }
+  // A failed publish throws: the Task's retry (or EventBridge's) sends the alert again, and only once it went out is it recorded.
+  await ctx.alerts.publish(message.subject, message.body, { status: "FAILED", dataset: job?.dataset ?? "unknown" });
+  if (job) await ctx.jobs.markAlerted(job.job_id);
+  return { marked, alerted: true };
 }

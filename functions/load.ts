@@ -23,9 +23,12 @@ export const handler = defineStep("load", LoadInputSchema, async ({ extract, agg
   await ctx.jobs.enterStep(job.jobId, "load");
   const lakeBucket = ctx.settings.ETL_LAKE_BUCKET;
   const ref = { bucket: lakeBucket, key: lake.jobManifest(job.jobId, "load") };
-  // A re-run after a finished load finds its staging gone: what was published is already recorded.
+  // A re-run after a finished publish finds its staging gone: record the result again and stop.
   const done = await ctx.store.getJson<LoadManifest>(ref);
-  if (done) return { manifest: ref, goldRows: aggregate.goldRows };
+  if (done) {
+    await ctx.jobs.update(job.jobId, { stats: { goldRows: aggregate.goldRows }, manifests: { load: ref.key } });
+    return { manifest: ref, goldRows: aggregate.goldRows };
+  }
 
   const staged = await readManifest(ctx.store, aggregate.manifest, AggregateManifestSchema);
   const manifest: LoadManifest = { jobId: job.jobId, gold: [], removed: [] };

@@ -46,8 +46,11 @@ export function getServices(): Services {
   return services;
 }
 
-/** Uses another config than `etl.config.ts` (the CLI's `--config`); call before the first handler. */
-export function useConfig(next: EtlConfig): void {
-  configOverride = next;
+/**
+ * Rebuilds the services on next use, from the environment as it is then, with another config than
+ * `etl.config.ts` if given (the CLI's `--config`). The local runtime calls it when it starts.
+ */
+export function resetServices(config?: EtlConfig): void {
+  configOverride = config;
   services = undefined;
 }

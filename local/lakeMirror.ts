@@ -23,7 +23,8 @@ export async function mirrorLake(lakeDir: string): Promise<void> {
         const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
         for (const o of page.Contents ?? []) {
           const path = resolve(root, bucket, o.Key!);
-          if (!path.startsWith(root + sep)) continue;
+          // A key is a path below its bucket's folder, or it is left out: `..` must not reach another bucket.
+          if (!path.startsWith(resolve(root, bucket) + sep) || o.Key!.split("/").some((part) => part === ".." || part === ".")) continue;
           const id = `${bucket}/${o.Key}`;
           next[id] = o.ETag ?? "";
           if (previous[id] !== next[id]) await store.download({ bucket, key: o.Key! }, path);

@@ -1,8 +1,8 @@
-import { createReadStream } from "node:fs";
 import { mkdirSync, rmSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
+import { ObjectStore } from "../core/io/objectStore.ts";
 import { StateMachine, type StateMachineDefinition as LocalDefinition } from "aws-local-stepfunctions";
 import type { EtlConfig } from "../core/config/defineConfig.ts";
 import { DATASET_METADATA } from "../core/config/matchDataset.ts";
@@ -69,7 +69,7 @@ export class LocalRuntime {
     const env = localEnv(emulators, scratch);
     Object.assign(process.env, env);
     const { alertsQueueUrl } = await ensureResources();
-    if (options.config) (await import("../functions/services.ts")).useConfig(options.config);
+    (await import("../functions/services.ts")).resetServices(options.config);
     const handlers = await loadHandlers();
     return new LocalRuntime(emulators, env, alertsQueueUrl, handlers, { ...options, stateDir });
   }
@@ -81,17 +81,11 @@ export class LocalRuntime {
   async upload(file: string, key: string, dataset?: string): Promise<ObjectCreatedEvent> {
     const s3 = new S3Client({ forcePathStyle: true });
     const { size } = await stat(file);
-    const out = await s3.send(
-      new PutObjectCommand({
-        Bucket: LOCAL_NAMES.rawBucket,
-        Key: key,
-        Body: createReadStream(file),
-        ContentLength: size,
-        Metadata: dataset ? { [DATASET_METADATA]: dataset } : undefined,
-      }),
-    );
+    const etag = await new ObjectStore(s3).upload(file, { bucket: LOCAL_NAMES.rawBucket, key }, {
+      metadata: dataset ? { [DATASET_METADATA]: dataset } : undefined,
+    });
     s3.destroy();
-    return objectCreatedEvent({ bucket: LOCAL_NAMES.rawBucket, key, size, etag: out.ETag ?? "", sequencer: nextSequencer() });
+    return objectCreatedEvent({ bucket: LOCAL_NAMES.rawBucket, key, size, etag: etag ?? "", sequencer: nextSequencer() });
   }
 
   /**

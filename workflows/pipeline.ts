@@ -15,8 +15,11 @@ export type StateMachineDefinition = {
 /** The state names outside the step list. */
 export const FAILURE_STATES = { record: "RecordFailure", fail: "Failed", skipped: "Skipped" } as const;
 
-/** Seconds a step may run: Lambda's own limit is 900, set per function in stacks/. */
-const TASK_TIMEOUT_SECONDS = 900;
+/**
+ * Seconds a step may run, above Lambda's own 900-second limit: the function's timeout fires first
+ * and fails the step at once, instead of a task timeout that a retry would only repeat.
+ */
+const TASK_TIMEOUT_SECONDS = 960;
 
 /**
  * The pipeline as ASL (DESIGN.md decision 3 and 4), one definition for AWS and the local runtime.

@@ -51,8 +51,8 @@ function parse(args: string[]) {
   }
   if (values.key !== undefined) {
     if (files.length > 1) throw new UsageError("--key takes one file; run the files one by one");
-    if (!values.key.startsWith(INCOMING_PREFIX) || values.key.length > 1024) {
-      throw new UsageError(`--key must start with ${INCOMING_PREFIX} (and be at most 1024 characters): ${values.key}`);
+    if (!values.key.startsWith(INCOMING_PREFIX) || values.key.length > 1024 || values.key.split("/").some((p) => p === ".." || p === ".")) {
+      throw new UsageError(`--key must start with ${INCOMING_PREFIX}, have no . or .. segments and be at most 1024 characters: ${values.key}`);
     }
   }
   if (values.config !== undefined && !existsSync(values.config)) throw new UsageError(`no such config file: ${values.config}`);

@@ -1,11 +1,6 @@
 import * as v from "valibot";
 import { ColumnTypeSchema } from "./columnType.ts";
-
-const Identifier = v.pipe(
-  v.string(),
-  v.regex(/^[a-z_][a-z0-9_]*$/, "Expected a lower snake_case name (letters, digits, underscores)"),
-  v.maxLength(128),
-);
+import { IdentifierSchema } from "./identifier.ts";
 
 /** What to do with a NULL in a column: keep it, drop the row (counted), or fill a value. */
 export const NullPolicySchema = v.union([
@@ -55,16 +50,16 @@ function isTimeZone(zone: string): boolean {
 }
 
 /** A dataset: which raw keys belong to it and the contract its silver table keeps. */
-export const DatasetSchema = v.strictObject({
-  name: Identifier,
+export const DatasetSchema = v.pipe(v.strictObject({
+  name: IdentifierSchema,
   /** Globs on the raw key below `incoming/` (`*` stays within a folder, `**` crosses folders). */
   match: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
   /** Declared columns by normalized name; other columns keep inferred types. */
-  columns: v.optional(v.record(Identifier, ColumnSchema), {}),
+  columns: v.optional(v.record(IdentifierSchema, ColumnSchema), {}),
   /** Columns that identify a row; whole-row duplicates are removed when absent. */
-  dedupKeys: v.optional(v.array(Identifier)),
+  dedupKeys: v.optional(v.array(IdentifierSchema)),
   /** The column whose date partitions silver; the ingestion date is used when absent or NULL. */
-  eventTime: v.optional(Identifier),
+  eventTime: v.optional(IdentifierSchema),
   /**
    * Columns a file has beyond the declared ones: `evolve` keeps them with inferred types, `freeze`
    * rejects the file, `discard` drops them (the job records which). A declared column that is
@@ -85,7 +80,12 @@ export const DatasetSchema = v.strictObject({
     }),
     {},
   ),
-});
+  }),
+  v.check(
+    (d) => d.schema === "evolve" || [d.eventTime, ...(d.dedupKeys ?? [])].every((c) => !c || c in d.columns),
+    "Under schema freeze or discard, eventTime and dedupKeys must be declared columns",
+  ),
+);
 
 function isEncoding(label: string): boolean {
   try {

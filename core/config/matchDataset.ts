@@ -18,7 +18,10 @@ export const INCOMING_PREFIX = "incoming/";
  */
 export function matchDataset(config: EtlConfig, key: string, forced?: string): Dataset {
   const relative = key.startsWith(INCOMING_PREFIX) ? key.slice(INCOMING_PREFIX.length) : key;
-  if (forced) return config.datasets.find((d) => d.name === forced) ?? inferredDataset(datasetName(forced));
+  if (forced) {
+    const name = datasetName(forced);
+    return config.datasets.find((d) => d.name === name) ?? inferredDataset(name);
+  }
   const hit = config.datasets.find((d) => d.match.some((g) => globToRegExp(g).test(relative)));
   return hit ?? inferredDataset(inferredName(relative));
 }

@@ -6,8 +6,9 @@ export function quoteIdent(name: string): string {
 }
 
 /**
- * Quotes a string literal. Only for text the pipeline itself made (its own scratch paths, the
- * DuckDB options it chose): values from files and configs go through `Params` instead.
+ * Quotes a string literal, for text that SQL only accepts as a literal: the pipeline's own scratch
+ * paths, and column names where DuckDB wants them as struct keys. Values from files and configs
+ * go through `Params` instead.
  */
 export function quoteLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;

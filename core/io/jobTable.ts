@@ -151,7 +151,7 @@ export class JobTable {
         new UpdateCommand({
           TableName: this.table,
           Key: { job_id: jobId },
-          UpdateExpression: "SET #status = :failed, #error = :error, updated_at = :now, finished_at = :now",
+          UpdateExpression: "SET #status = :failed, #error = :error, updated_at = :now, finished_at = :now REMOVE alerted_at",
           ConditionExpression: "attribute_exists(job_id) AND #status = :running",
           ExpressionAttributeNames: { "#status": "status", "#error": "error" },
           ExpressionAttributeValues: { ":failed": "FAILED", ":running": "RUNNING", ":error": error, ":now": now },
@@ -162,6 +162,19 @@ export class JobTable {
       if (isConditionFailure(e)) return false;
       throw e;
     }
+  }
+
+  /** Records that the failure alert went out, so no other path sends it again. */
+  async markAlerted(jobId: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { job_id: jobId },
+        UpdateExpression: "SET alerted_at = :now",
+        ConditionExpression: "attribute_exists(job_id)",
+        ExpressionAttributeValues: { ":now": new Date().toISOString() },
+      }),
+    );
   }
 
   /** Reads a job, validated; undefined when it does not exist. */

@@ -4,6 +4,10 @@ import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
   CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -13,15 +17,19 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 
-/** An object's address. */
-export type ObjectRef = { bucket: string; key: string };
+/** Size of one part of a multipart upload: over S3's 5 MiB minimum, under what emulators accept in one request. */
+const PART_BYTES = 8 * 1024 * 1024;
+
+/** An object's address; with a version id, that version only (a versioned bucket keeps older ones). */
+export type ObjectRef = { bucket: string; key: string; versionId?: string };
 
 /** What HeadObject tells about an object; `metadata` is its user metadata (`x-amz-meta-*`). */
 export type ObjectInfo = { size: number; etag: string; versionId?: string; metadata: Record<string, string> };
 
 /** S3 keys in CopySource must be URL-encoded, slashes kept. */
 function copySource(ref: ObjectRef): string {
-  return `${ref.bucket}/${ref.key.split("/").map(encodeURIComponent).join("/")}`;
+  const path = `${ref.bucket}/${ref.key.split("/").map(encodeURIComponent).join("/")}`;
+  return ref.versionId ? `${path}?versionId=${encodeURIComponent(ref.versionId)}` : path;
 }
 
 /** The thin layer over S3 that every step uses: streams to and from disk, never whole files in memory. */
@@ -31,7 +39,7 @@ export class ObjectStore {
   /** Size, ETag and version of an object, or undefined when it does not exist. */
   async head(ref: ObjectRef): Promise<ObjectInfo | undefined> {
     try {
-      const out = await this.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
       return {
         size: out.ContentLength ?? 0,
         etag: out.ETag ?? "",
@@ -47,7 +55,7 @@ export class ObjectStore {
   /** The first `bytes` bytes of an object, for sniffing. */
   async readHead(ref: ObjectRef, bytes: number): Promise<Uint8Array> {
     const out = await this.s3.send(
-      new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=0-${bytes - 1}` }),
+      new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, Range: `bytes=0-${bytes - 1}` }),
     );
     return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
   }
@@ -55,22 +63,46 @@ export class ObjectStore {
   /** Streams an object to a local file. */
   async download(ref: ObjectRef, path: string): Promise<void> {
     await mkdir(dirname(path), { recursive: true });
-    const out = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
     await pipeline(out.Body as Readable, createWriteStream(path));
   }
 
-  /** Streams a local file to an object, replacing it atomically. */
-  async upload(path: string, ref: ObjectRef, contentType = "application/octet-stream"): Promise<void> {
+  /**
+   * Streams a local file to an object, replacing it atomically. Large files go in parts of
+   * PART_BYTES, each read from disk on its own, so memory stays bounded whatever the size.
+   */
+  async upload(path: string, ref: ObjectRef, options: { contentType?: string; metadata?: Record<string, string> } = {}): Promise<string | undefined> {
     const { size } = await stat(path);
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        Body: createReadStream(path),
-        ContentLength: size,
-        ContentType: contentType,
-      }),
-    );
+    const common = { Bucket: ref.bucket, Key: ref.key, ContentType: options.contentType ?? "application/octet-stream", Metadata: options.metadata };
+    if (size <= PART_BYTES) {
+      const out = await this.s3.send(new PutObjectCommand({ ...common, Body: createReadStream(path), ContentLength: size }));
+      return out.ETag;
+    }
+    const { UploadId } = await this.s3.send(new CreateMultipartUploadCommand(common));
+    try {
+      const parts: { ETag?: string; PartNumber: number }[] = [];
+      for (let start = 0, n = 1; start < size; start += PART_BYTES, n++) {
+        const end = Math.min(start + PART_BYTES, size) - 1;
+        const out = await this.s3.send(
+          new UploadPartCommand({
+            Bucket: ref.bucket,
+            Key: ref.key,
+            UploadId,
+            PartNumber: n,
+            Body: createReadStream(path, { start, end }),
+            ContentLength: end - start + 1,
+          }),
+        );
+        parts.push({ ETag: out.ETag, PartNumber: n });
+      }
+      const done = await this.s3.send(
+        new CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, MultipartUpload: { Parts: parts } }),
+      );
+      return done.ETag;
+    } catch (error) {
+      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId })).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Reads a small JSON document, or undefined when it does not exist. */
@@ -96,9 +128,14 @@ export class ObjectStore {
     );
   }
 
-  /** Server-side copy; the bytes never pass through the function. */
+  /**
+   * Server-side copy; the bytes never pass through the function. Tags are not carried over: the
+   * copies are the pipeline's own, and copying tags would need tagging permissions on both sides.
+   */
   async copy(from: ObjectRef, to: ObjectRef): Promise<void> {
-    await this.s3.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: copySource(from) }));
+    await this.s3.send(
+      new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: copySource(from), TaggingDirective: "REPLACE" }),
+    );
   }
 
   /** Every key under a prefix. */

@@ -63,6 +63,8 @@ export const JobRecordSchema = v.object({
   stats: StatsSchema,
   manifests: v.optional(v.record(v.string(), v.string())),
   error: v.optional(JobErrorSchema),
+  /** When the failure alert went out; absent while a FAILED job still owes one. */
+  alerted_at: v.optional(v.string()),
 });
 /** A job record. */
 export type JobRecord = v.InferOutput<typeof JobRecordSchema>;

@@ -6,7 +6,7 @@ import type { Engine } from "../engine/engine.ts";
 import { Params, quoteIdent, quoteLiteral } from "../engine/sql.ts";
 import type { ColumnMapping } from "../job/jobRecord.ts";
 import { castFromText, castFromTyped, type NumberStyle } from "./castExpression.ts";
-import { columnChecks, type TypedPlan } from "./checks.ts";
+import { columnChecks, eventTimeCheck, type TypedPlan } from "./checks.ts";
 import { sqlType } from "../config/columnType.ts";
 import { SOURCE_TABLE, type SourceColumn } from "./loadSource.ts";
 import { checkContract, resolveTypes, type TypedColumn } from "./resolveTypes.ts";
@@ -168,7 +168,10 @@ async function classify(
   params: Params,
   fileName: string,
 ): Promise<ExpectationResult[]> {
-  const checks = plans.flatMap((p) => columnChecks(p, dataset.columns[p.col.name], params));
+  const checks = [
+    ...plans.flatMap((p) => columnChecks(p, dataset.columns[p.col.name], params)),
+    ...(dataset.eventTime ? [eventTimeCheck(dataset.eventTime, params)] : []),
+  ];
   const typed = plans.flatMap((p) => [`${p.value} AS ${quoteIdent(p.col.name)}`, ...(p.raw ? [`${quoteIdent(p.col.name)} AS ${p.raw}`] : [])]);
   const flags = checks.map((c, i) => `${c.condition} AS "__c${i}"`);
   const quarantining = checks.map((c, i) => ({ ...c, flag: `"__c${i}"` })).filter((c) => c.action === "quarantine");
@@ -241,9 +244,11 @@ async function dedup(engine: Engine, dataset: Dataset, plans: readonly Plan[]): 
       : q;
   });
   const keys = (dataset.dedupKeys ?? plans.map((p) => p.col.name)).map(quoteIdent);
+  // A row whose declared key is NULL has no identity to share: it is never anyone's duplicate.
+  const keyless = dataset.dedupKeys ? keys.map((k) => `${k} IS NULL`).join(" OR ") : "FALSE";
   await engine.run(
     `CREATE TABLE ranked AS
-     SELECT *, row_number() OVER (PARTITION BY ${keys.join(", ")} ORDER BY __row) AS __dup
+     SELECT *, CASE WHEN ${keyless} THEN 1 ELSE row_number() OVER (PARTITION BY ${keys.join(", ")} ORDER BY __row) END AS __dup
      FROM (SELECT __row, ${select.join(", ")} FROM classified WHERE __fate = 'kept')`,
     params.values,
   );

@@ -74,7 +74,7 @@ export type Candidate = { type: string; format?: string; test: (v: string) => st
  * should declare `format: "%m/%d/%Y"`.
  */
 const DATE_FORMATS = ["%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%b %d %Y", "%b %d, %Y", "%d %b %Y", "%B %d, %Y", "%d %B %Y"];
-const TIMESTAMP_FORMATS = ["%Y/%m/%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M:%S"];
+const TIMESTAMP_FORMATS = ["%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M:%S"];
 
 /**
  * Types a text column may be inferred as, narrowest first. Tests are strict on purpose: '007'

@@ -22,6 +22,22 @@ const PEOPLE_TYPES: Record<string, string> = {
   VARCHAR: "string",
 };
 
+/**
+ * Event times outside years 1000-9999 cannot name a `year=YYYY` partition: such a row (a two-digit
+ * year read as year 24, a typo like 20245) is quarantined instead of landing where no gold looks.
+ */
+export function eventTimeCheck(column: string, params: Params): Check {
+  const q = quoteIdent(column);
+  return {
+    column,
+    rule: "event_time_range",
+    action: "quarantine",
+    condition: `(year(${q}) < 1000 OR year(${q}) > 9999)`,
+    value: `CAST(${q} AS VARCHAR)`,
+    reason: () => `format('{}: {} is outside the years 1000 to 9999', ${params.add(column)}, CAST(${q} AS VARCHAR))`,
+  };
+}
+
 /** The declared-type vocabulary, for messages people read. */
 export function friendlyType(sqlType: string): string {
   return PEOPLE_TYPES[sqlType] ?? sqlType.toLowerCase();
@@ -36,6 +52,8 @@ export function columnChecks(plan: TypedPlan, declared: Column | undefined, para
   const { col, raw } = plan;
   const q = quoteIdent(col.name);
   const action = declared?.onViolation ?? "quarantine";
+  // A value that does not fit its type is never kept as a NULL: warn still quarantines it.
+  const typeAction = action === "fail" ? "fail" : "quarantine";
   // A placeholder is only added once a check uses it: DuckDB rejects unused parameters.
   let placeholder: string | undefined;
   const name = () => (placeholder ??= params.add(col.name));
@@ -45,7 +63,7 @@ export function columnChecks(plan: TypedPlan, declared: Column | undefined, para
     checks.push({
       column: col.name,
       rule: "type",
-      action,
+      action: typeAction,
       condition: `(${raw} IS NOT NULL AND ${q} IS NULL)`,
       value: `CAST(${raw} AS VARCHAR)`,
       reason: () => `format('{}: {} is not a valid {}', ${name()}, CAST(${raw} AS VARCHAR), ${params.add(friendlyType(col.type))})`,

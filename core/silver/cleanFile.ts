@@ -20,7 +20,7 @@ export async function cleanFile(
 ): Promise<CleanResult> {
   const { dataset, ctx } = input;
   const text = input.format === "parquet" ? undefined : await toUtf8(input.path, ctx.fileName, dataset.encoding);
-  const { columns, dialect } = await loadSource(engine, {
+  const { columns, dialect, rows } = await loadSource(engine, {
     path: text?.path ?? input.path,
     format: input.format,
     fileName: ctx.fileName,
@@ -30,10 +30,11 @@ export async function cleanFile(
   // Semicolon-separated files come from locales that write decimal commas, unless declared otherwise.
   const decimalComma = dataset.csv.decimalComma ?? dialect?.delimiter === ";";
   const result = await buildSilver(engine, dataset, columns, ctx, input.outDir, { decimalComma });
-  const missing = unaccountedRows({ ...EMPTY_STATS, ...result.stats });
-  if (missing !== 0) {
+  // Checked against the count taken while reading, not against the chain's own tables.
+  const missing = unaccountedRows({ ...EMPTY_STATS, ...result.stats, inputRows: rows });
+  if (missing !== 0 || result.stats.inputRows !== rows) {
     throw new RowCountMismatchError(
-      `${ctx.fileName}: ${missing} of ${result.stats.inputRows} rows are not accounted for (${JSON.stringify(result.stats)})`,
+      `${ctx.fileName}: ${missing} of ${rows} rows read are not accounted for (${JSON.stringify(result.stats)})`,
     );
   }
   return { ...result, encoding: text?.encoding, dialect };

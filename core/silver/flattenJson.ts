@@ -4,8 +4,9 @@ import { Params, quoteIdent } from "../engine/sql.ts";
 /** One flat column of a nested JSON column: its dotted origin and the JSON Pointer that reaches it. */
 export type JsonLeaf = { column: string; path: string[] };
 
-/** Objects nest at most this deep before the rest is kept as JSON text. */
+/** Objects nest at most this deep, with at most this many keys, before the rest is kept as JSON text. */
 const MAX_DEPTH = 5;
+const MAX_KEYS = 200;
 
 /** A JSON Pointer (RFC 6901) to a key path: it escapes `~` and `/`, so any key is safe to pass. */
 export function jsonPointer(path: readonly string[]): string {
@@ -28,7 +29,7 @@ export async function jsonLeaves(engine: Engine, table: string, column: string, 
      ) GROUP BY key ORDER BY min(__row), min(position), key`,
     params.values,
   );
-  if (!keys.length || path.length >= MAX_DEPTH) return [{ column, path }];
+  if (!keys.length || path.length >= MAX_DEPTH || keys.length > MAX_KEYS) return [{ column, path }];
   // Rows where this path holds a scalar or an array instead of an object keep it in a column of its own.
   const [{ others }] = await engine.rows<{ others: bigint }>(
     `SELECT count(*) AS others FROM ${table} WHERE json_type(${value}) NOT IN ('OBJECT', 'NULL')`,

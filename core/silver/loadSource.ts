@@ -12,8 +12,8 @@ export type SourceColumn = { original: string; name: string; sourceType: string 
 /** How a CSV file is written, as detected (or as the dataset declared it). */
 export type CsvDialect = { delimiter: string; quote: string; escape: string; newline: string; header: boolean };
 
-/** What `loadSource` found. */
-export type LoadedSource = { columns: SourceColumn[]; dialect?: CsvDialect };
+/** What `loadSource` found; `rows` is counted as the file is read, before any step can lose one. */
+export type LoadedSource = { columns: SourceColumn[]; dialect?: CsvDialect; rows: number };
 
 /** The table `loadSource` creates: every input row, with `__row` its 1-based position in the file. */
 export const SOURCE_TABLE = "src";
@@ -21,6 +21,9 @@ export const SOURCE_TABLE = "src";
 type Described = { column_name: string; column_type: string };
 
 const NESTED = /^(STRUCT|MAP|UNION)\(|\[\d*\]$/;
+
+/** Columns a file may have: the job record, alerts and state payloads list them, and they have size limits. */
+export const MAX_COLUMNS = 1000;
 
 /** The options `loadSource` reads a file with. */
 export type LoadInput = {
@@ -40,8 +43,11 @@ export type LoadInput = {
  */
 export async function loadSource(engine: Engine, input: LoadInput): Promise<LoadedSource> {
   const { format, fileName } = input;
+  // Only a parse failure is the file's fault; running out of memory or disk is not, and must stay retryable.
   const fail = (error: unknown) =>
-    new MalformedFileError(`${fileName} could not be read as ${format}: ${firstLine(error)}`, { cause: error });
+    /Out of Memory|No space left|Could not (write|create)/i.test(String(error))
+      ? error
+      : new MalformedFileError(`${fileName} could not be read as ${format}: ${firstLine(error)}`, { cause: error });
 
   const readParams = new Params();
   readParams.add(input.path);
@@ -62,7 +68,10 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
       reader = "read_parquet($1)";
     } else {
       const shape = format === "json" ? "auto" : "newline_delimited";
-      const auto = await engine.rows<Described>(`DESCRIBE SELECT * FROM read_json($1, format = '${shape}')`, [input.path]);
+      // Keys from the whole file, not a sample: pinned columns would silently drop keys seen late.
+      const auto = await engine.rows<Described>(`DESCRIBE SELECT * FROM read_json($1, format = '${shape}', sample_size = -1)`, [
+        input.path,
+      ]);
       if (!auto.length) throw new EmptyFileError(`${fileName} has no data rows`);
       const pinned = auto.map((c) => `${quoteLiteral(c.column_name)}: '${NESTED.test(c.column_type) ? "JSON" : "VARCHAR"}'`);
       reader = `read_json($1, format = '${shape}', columns = {${pinned.join(", ")}})`;
@@ -84,6 +93,9 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
     const type = c.column_type === "JSON" ? "VARCHAR" : c.column_type;
     if (c.column_type !== "JSON") leaves.push({ original: c.column_name, column: c.column_name, path: [], type });
     else for (const leaf of await jsonLeaves(engine, "raw", c.column_name)) leaves.push({ ...leaf, original: [leaf.column, ...leaf.path].join("."), type });
+  }
+  if (leaves.length > MAX_COLUMNS) {
+    throw new MalformedFileError(`${fileName} has ${leaves.length} columns (flattened); the limit is ${MAX_COLUMNS}`);
   }
   // A headerless CSV gets DuckDB's column0, column1…: number them from 1 like empty headers.
   const headers = dialect && !dialect.header ? leaves.map(() => "") : leaves.map((l) => l.original);
@@ -111,7 +123,7 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
   const columns = leaves.map((l, i) => ({ original: headers[i] || `column_${i + 1}`, name: names[i], sourceType: l.type }));
   const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${SOURCE_TABLE}`);
   if (n === 0n) throw new EmptyFileError(`${fileName} has no data rows`);
-  return { columns, dialect };
+  return { columns, dialect, rows: Number(n) };
 }
 
 /** Runs a statement keeping rows in file order: `__row` is a row's position in the file (first occurrence wins, quarantine cites it). */

@@ -37,7 +37,11 @@ describe("defineConfig", () => {
         {
           name: "orders",
           match: ["orders/*.csv"],
-          columns: { order_id: { type: "string", required: true, nulls: "drop" }, qty: { type: "integer", nulls: { fill: 0 } } },
+          columns: {
+            order_id: { type: "string", required: true, nulls: "drop" },
+            qty: { type: "integer", nulls: { fill: 0 } },
+            order_date: { type: "date" },
+          },
           dedupKeys: ["order_id"],
           eventTime: "order_date",
           nullValues: ["-"],
@@ -57,6 +61,27 @@ describe("defineConfig", () => {
     expect(orders.nullValues).toEqual(["-"]);
     expect(config.gold[0].metrics).toEqual([{ name: "orders", fn: "count" }]);
     expect(config.alerts.email).toBe("ops@example.com");
+  });
+
+  it("rejects a gold model that does not fit its dataset, saying why", () => {
+    const message = errorOf({
+      datasets: [{ name: "orders", match: ["*"], columns: { product: { type: "string" }, qty: { type: "integer" } } }],
+      gold: [
+        { name: "by_day", dataset: "orders", groupBy: ["order_date"], metrics: [{ name: "n", fn: "count" }] },
+        { name: "names", dataset: "orders", groupBy: [], metrics: [{ name: "s", fn: "sum", column: "product" }] },
+        { name: "other", dataset: "shipments", groupBy: [], metrics: [{ name: "n", fn: "count" }] },
+      ],
+    });
+
+    expect(message).toContain("Gold model by_day uses column order_date, which dataset orders does not declare");
+    expect(message).toContain("Gold model names: sum of product needs a number, but it is declared string");
+    expect(message).toContain("Gold model other reads dataset shipments, which is not declared");
+  });
+
+  it("requires the event time and dedup keys to be declared under a frozen or discarding schema", () => {
+    const message = errorOf({ datasets: [{ name: "orders", match: ["*"], schema: "discard", eventTime: "placed_at" }] });
+
+    expect(message).toContain("eventTime and dedupKeys must be declared columns");
   });
 
   it("names the path of a wrong column type", () => {
