@@ -25,6 +25,10 @@ const ExtractInputSchema = v.object({
  */
 export const handler = defineStep("extract", ExtractInputSchema, async (input, ctx): Promise<ExtractOutput> => {
   const source = sourceFromEvent(input.event);
+  if (source.bucket !== ctx.settings.ETL_RAW_BUCKET) {
+    // A rule or a test sending another bucket's events is a wiring mistake, not a data error.
+    throw new Error(`Extract serves raw bucket ${ctx.settings.ETL_RAW_BUCKET}, not ${source.bucket}`);
+  }
   // EventBridge may or may not URL-encode keys (DESIGN.md decision 8): try the key as sent first.
   // The delivery names one object version: every read below is of that version, not of whatever the key holds now.
   let info = await ctx.store.head(source);

@@ -5,7 +5,8 @@ import { toUtf8 } from "../format/encoding.ts";
 import { RowCountMismatchError } from "../errors.ts";
 import { unaccountedRows, EMPTY_STATS } from "../job/stats.ts";
 import { buildSilver, type SilverContext, type SilverResult } from "./buildSilver.ts";
-import { loadSource, type CsvDialect } from "./loadSource.ts";
+import { detectDecimalComma } from "./detectDecimalComma.ts";
+import { loadSource, SOURCE_TABLE, type CsvDialect } from "./loadSource.ts";
 
 /** What clean learned about the file besides its rows: its encoding and, for CSV, its dialect. */
 export type CleanResult = SilverResult & { encoding?: string; dialect?: CsvDialect };
@@ -27,8 +28,9 @@ export async function cleanFile(
     nullValues: dataset.nullValues,
     csv: dataset.csv,
   });
-  // Semicolon-separated files come from locales that write decimal commas, unless declared otherwise.
-  const decimalComma = dataset.csv.decimalComma ?? dialect?.delimiter === ";";
+  // Semicolon-separated files often come from locales that write decimal commas; the values decide.
+  const decimalComma =
+    dataset.csv.decimalComma ?? (dialect?.delimiter === ";" && (await detectDecimalComma(engine, SOURCE_TABLE, columns)));
   const result = await buildSilver(engine, dataset, columns, ctx, input.outDir, { decimalComma });
   // Checked against the count taken while reading, not against the chain's own tables.
   const missing = unaccountedRows({ ...EMPTY_STATS, ...result.stats, inputRows: rows });

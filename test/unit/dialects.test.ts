@@ -98,3 +98,14 @@ describe("cleanFile inferring booleans", () => {
     ]);
   });
 });
+
+describe("cleanFile guessing decimal commas", () => {
+  it("keeps dots as decimal points in a semicolon file whose numbers use them", async () => {
+    const { rows, types } = await clean("semicolon-dot-decimals.csv");
+    expect(types).toMatchObject({ price: "DOUBLE", weight: "DOUBLE" });
+    expect(rows.map((r) => [r.price, r.weight])).toEqual([
+      [1.5, 2.25],
+      [2.75, 1],
+    ]);
+  });
+});
