@@ -44,7 +44,7 @@ export function checkContract(dataset: Dataset, columns: readonly SourceColumn[]
 }
 
 /** Rows read to propose a type for each text column; every proposal is then checked on all rows. */
-const SAMPLE_ROWS = 5_000;
+const SAMPLE_ROWS = 1_000;
 
 /**
  * The stored type of every column: declared in the dataset, else the narrowest type that every
