@@ -1,15 +1,11 @@
-import { basename, join } from "node:path";
 import * as v from "valibot";
-import { Engine } from "../core/engine/engine.ts";
-import { buildGold } from "../core/gold/buildGold.ts";
-import { withScratch } from "../core/io/scratch.ts";
+import { stagePartitions } from "../core/gold/stagePartitions.ts";
 import { lake } from "../core/lake/layout.ts";
 import {
   AggregateManifestSchema,
   CleanManifestSchema,
   CleanOutputSchema,
   ExtractedSchema,
-  type AggregateManifest,
   type AggregateOutput,
 } from "../core/pointers.ts";
 import { readManifest } from "../core/io/readManifest.ts";
@@ -28,38 +24,16 @@ export const handler = defineStep("aggregate", AggregateInputSchema, async ({ ex
   const lakeBucket = ctx.settings.ETL_LAKE_BUCKET;
   const models = ctx.config.gold.filter((m) => m.dataset === job.dataset);
   const cleaned = await readManifest(ctx.store, clean.manifest, CleanManifestSchema);
-  const manifest: AggregateManifest = { jobId: job.jobId, gold: [] };
-
-  if (models.length) {
-    for (const partition of cleaned.partitions) {
-      await withScratch(ctx.settings.ETL_SCRATCH_DIR, `${job.jobId}-aggregate`, async (dir) => {
-        const keys = await ctx.store.list(lakeBucket, `${lake.silverPrefix(job.dataset)}${partition}/`);
-        const files: string[] = [];
-        for (const [i, key] of keys.filter((k) => k.endsWith(".parquet")).entries()) {
-          const file = join(dir, "silver", `${i}-${basename(key)}`);
-          await ctx.store.download({ bucket: lakeBucket, key }, file);
-          files.push(file);
-        }
-        const engine = files.length ? await Engine.open(ctx.engine(dir)) : undefined;
-        try {
-          for (const model of models) {
-            if (!engine) {
-              // The partition lost its last rows (a re-upload moved them): its gold goes too.
-              manifest.gold.push({ model: model.name, partition, rows: 0 });
-              continue;
-            }
-            const out = join(dir, "gold", model.name, "part.parquet");
-            const rows = await buildGold(engine, model, files, out);
-            const staged = lake.staging(job.jobId, model.name, partition);
-            await ctx.store.upload(out, { bucket: lakeBucket, key: staged });
-            manifest.gold.push({ model: model.name, partition, staged, rows });
-          }
-        } finally {
-          engine?.close();
-        }
-      });
-    }
-  }
+  const manifest = await stagePartitions({
+    store: ctx.store,
+    lakeBucket,
+    scratchDir: ctx.settings.ETL_SCRATCH_DIR,
+    engine: ctx.engine,
+    jobId: job.jobId,
+    dataset: job.dataset,
+    models,
+    partitions: cleaned.partitions,
+  });
   const ref = { bucket: lakeBucket, key: lake.jobManifest(job.jobId, "aggregate") };
   await ctx.store.putJson(ref, v.parse(AggregateManifestSchema, manifest));
   const goldRows = manifest.gold.reduce((n, g) => n + g.rows, 0);
