@@ -119,11 +119,14 @@ export class LocalRuntime {
       await progress;
       const cause = (failure as Error).cause as Error | undefined;
       const error = { Error: cause?.name ?? (failure as Error).name, Cause: cause?.message ?? String(failure) };
-      await this.handlers.fail({
-        "detail-type": "Step Functions Execution Status Change",
-        source: "aws.states",
-        detail: { executionArn, status: "FAILED", input: JSON.stringify(event), error: error.Error, cause: error.Cause },
-      });
+      // EventBridge would retry a failing target; locally the failure is reported and the run goes on.
+      await this.handlers
+        .fail({
+          "detail-type": "Step Functions Execution Status Change",
+          source: "aws.states",
+          detail: { executionArn, status: "FAILED", input: JSON.stringify(event), error: error.Error, cause: error.Cause },
+        })
+        .catch((e: Error) => process.stderr.write(`failure alert for ${executionArn} not sent: ${e.message}\n`));
       return { executionArn, status: "FAILED", error, durationMs: Date.now() - started };
     }
   }
