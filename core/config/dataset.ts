@@ -70,6 +70,8 @@ export const DatasetSchema = v.pipe(v.strictObject({
   nullValues: v.optional(v.array(v.string()), ["", "NULL", "null", "N/A", "n/a"]),
   /** The text encoding of the files; detected when absent (a BOM, else UTF-8, else Windows-1252). */
   encoding: v.optional(v.pipe(v.string(), v.check(isEncoding, "Unknown encoding; use a label like utf-8, utf-16le, windows-1252, iso-8859-1"))),
+  /** JSON shape: `explode` names a top-level array field whose elements become rows (counted as input rows). */
+  json: v.optional(v.strictObject({ explode: v.optional(v.pipe(v.string(), v.minLength(1))) }), {}),
   /** CSV dialect; each part is detected when absent. */
   csv: v.optional(
     v.strictObject({

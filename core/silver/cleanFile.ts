@@ -27,6 +27,7 @@ export async function cleanFile(
     fileName: ctx.fileName,
     nullValues: dataset.nullValues,
     csv: dataset.csv,
+    explode: dataset.json.explode,
   });
   // Semicolon-separated files often come from locales that write decimal commas; the values decide.
   const decimalComma =

@@ -1,5 +1,5 @@
 import { listValue } from "@duckdb/node-api";
-import { MalformedFileError, EmptyFileError } from "../errors.ts";
+import { ContractViolationError, MalformedFileError, EmptyFileError } from "../errors.ts";
 import type { DataFormat } from "../format/sniffFormat.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Params, quoteIdent, quoteLiteral } from "../engine/sql.ts";
@@ -32,6 +32,8 @@ export type LoadInput = {
   fileName: string;
   nullValues: readonly string[];
   csv?: { header?: boolean; delimiter?: string };
+  /** A top-level JSON array field whose elements become rows of their own. */
+  explode?: string;
 };
 
 /**
@@ -86,6 +88,13 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
   if (nested) await withFileOrder(engine, () => engine.run(`CREATE TABLE raw AS SELECT row_number() OVER () AS __row, * FROM ${reader}`, readParams.values)).catch((e) => {
     throw fail(e);
   });
+  if (input.explode) {
+    const column = described.find((c) => c.column_name === input.explode);
+    if (!column || column.column_type !== "JSON") {
+      throw new ContractViolationError(`${fileName} has no array field ${input.explode} to explode`);
+    }
+    await explode(engine, column.column_name);
+  }
 
   // Nested JSON becomes flat `parent_child` columns; everything else is a leaf of its own.
   const leaves: { original: string; path: string[]; column: string; type: string }[] = [];
@@ -124,6 +133,24 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
   const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${SOURCE_TABLE}`);
   if (n === 0n) throw new EmptyFileError(`${fileName} has no data rows`);
   return { columns, dialect, rows: Number(n) };
+}
+
+/**
+ * Turns each element of a JSON array field into a row of its own, the record's other fields
+ * repeated, in file order. A record whose array is empty, NULL or not an array keeps one row
+ * (with that value), so no record disappears.
+ */
+async function explode(engine: Engine, column: string): Promise<void> {
+  const q = quoteIdent(column);
+  const elements = `CASE WHEN json_type(${q}) = 'ARRAY' AND json_array_length(${q}) > 0 THEN CAST(${q} AS JSON[]) ELSE [${q}] END`;
+  await engine.run(
+    `CREATE TABLE exploded AS
+     SELECT row_number() OVER (ORDER BY __record, __element) AS __row, * EXCLUDE (__record, __element)
+     FROM (SELECT __row AS __record, * EXCLUDE (__row, ${q}, __elements), generate_subscripts(__elements, 1) AS __element, unnest(__elements) AS ${q}
+           FROM (SELECT *, ${elements} AS __elements FROM raw)) `,
+  );
+  await engine.run("DROP TABLE raw");
+  await engine.run("ALTER TABLE exploded RENAME TO raw");
 }
 
 /** Runs a statement keeping rows in file order: `__row` is a row's position in the file (first occurrence wins, quarantine cites it). */

@@ -59,3 +59,32 @@ describe("jsonPointer", () => {
     expect(jsonPointer(["a/b", "c~d", "e"])).toBe("/a~1b/c~0d/e");
   });
 });
+
+describe("exploding a JSON array field", () => {
+  it("makes a row per element with the record's fields repeated, keeping records whose array is empty or NULL", async () => {
+    dir = mkdtempSync(join(tmpdir(), "etl-json-"));
+    const engine = await Engine.open({ scratchDir: join(dir, "scratch") });
+    try {
+      const result = await cleanFile(engine, {
+        path: "test/fixtures/json/baskets.ndjson",
+        format: "ndjson",
+        dataset: v.parse(DatasetSchema, { name: "d", match: ["*"], json: { explode: "items" } }),
+        outDir: join(dir, "out"),
+        ctx: { jobId: "j", sourceKey: "o.json", sourceId: "s", processedAt: "2026-01-01T00:00:00Z", ingestDate: "2026-01-01", fileName: "o.json" },
+      });
+      const rows = await engine.rows<{ id: bigint; items_sku: string | null; items_qty: bigint | null }>(
+        `SELECT id, items_sku, items_qty FROM read_parquet('${result.silverDir}/**/*.parquet', hive_partitioning = false) ORDER BY id, items_sku`,
+      );
+      expect(rows.map((r) => [Number(r.id), r.items_sku, r.items_qty === null ? null : Number(r.items_qty)])).toEqual([
+        [1, "A", 2],
+        [1, "B", 1],
+        [2, null, null],
+        [3, null, null],
+      ]);
+      // Each element is an input row: the accounting covers what silver receives.
+      expect(result.stats.inputRows).toBe(4);
+    } finally {
+      engine.close();
+    }
+  });
+});
