@@ -40,12 +40,7 @@ export async function toUtf8(
   const encoding = declared ?? detectEncoding(head);
   if (encoding === "utf-8" && (declared || (await isValidUtf8(path)))) return { path, encoding: "utf-8" };
   const source = encoding === "utf-8" ? "windows-1252" : encoding;
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(source, { fatal: false });
-  } catch (error) {
-    throw new MalformedFileError(`${fileName}: unknown encoding "${source}"`, { cause: error });
-  }
+  const decoder = decoderFor(source, fileName);
   const out = `${path}.utf8`;
   const writer = createWriteStream(out);
   for await (const chunk of createReadStream(path)) {
@@ -54,6 +49,14 @@ export async function toUtf8(
   writer.end(decoder.decode());
   await once(writer, "finish");
   return { path: out, encoding: source };
+}
+
+function decoderFor(label: string, fileName: string) {
+  try {
+    return new TextDecoder(label, { fatal: false });
+  } catch (error) {
+    throw new MalformedFileError(`${fileName}: unknown encoding "${label}"`, { cause: error });
+  }
 }
 
 async function isValidUtf8(path: string): Promise<boolean> {
