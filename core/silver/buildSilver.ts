@@ -8,7 +8,7 @@ import type { ColumnMapping } from "../job/jobRecord.ts";
 import { castFromText, castFromTyped, type NumberStyle } from "./castExpression.ts";
 import { columnChecks, eventTimeCheck, type TypedPlan } from "./checks.ts";
 import { sqlType } from "../config/columnType.ts";
-import { SOURCE_TABLE, type SourceColumn } from "./loadSource.ts";
+import { FILE_POSITION, SOURCE_TABLE, type SourceColumn } from "./loadSource.ts";
 import { checkContract, resolveTypes, type TypedColumn } from "./resolveTypes.ts";
 
 /** Where the rows came from and which job writes them: the derived columns of every silver row. */
@@ -194,7 +194,7 @@ async function classify(
   await engine.run(
     `CREATE TABLE classified AS
      SELECT *, ${fate} AS __fate, ${details.join(", ")}
-     FROM (SELECT *, ${flags.length ? flags.join(", ") : "NULL AS __none"} FROM (SELECT __row, ${typed.join(", ")} FROM ${SOURCE_TABLE}))`,
+     FROM (SELECT *, ${flags.length ? flags.join(", ") : "NULL AS __none"} FROM (SELECT ${FILE_POSITION} AS __row, ${typed.join(", ")} FROM ${SOURCE_TABLE}))`,
     params.values,
   );
   // Every row now lives in `classified`: free the source's memory for the steps ahead.

@@ -15,8 +15,14 @@ export type CsvDialect = { delimiter: string; quote: string; escape: string; new
 /** What `loadSource` found; `rows` is counted as the file is read, before any step can lose one. */
 export type LoadedSource = { columns: SourceColumn[]; dialect?: CsvDialect; rows: number };
 
-/** The table `loadSource` creates: every input row, with `__row` its 1-based position in the file. */
+/** The table `loadSource` creates: every input row, stored in file order. */
 export const SOURCE_TABLE = "src";
+
+/**
+ * A source row's 1-based position in the file. The table is written in file order, so its row id
+ * is the position: no window over the whole file is needed to number the rows.
+ */
+export const FILE_POSITION = "(rowid + 1)";
 
 type Described = { column_name: string; column_type: string };
 
@@ -122,7 +128,7 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
   });
   await withFileOrder(engine, () =>
     engine.run(
-      `CREATE TABLE ${SOURCE_TABLE} AS SELECT ${nested ? "__row" : "row_number() OVER () AS __row"}, ${select.join(", ")} FROM ${nested ? "raw" : reader}`,
+      `CREATE TABLE ${SOURCE_TABLE} AS SELECT ${select.join(", ")} FROM ${nested ? "(SELECT * FROM raw ORDER BY __row)" : reader}`,
       params.values,
     ),
   ).catch((e) => {

@@ -4,7 +4,7 @@ import { ContractViolationError } from "../errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { quoteIdent } from "../engine/sql.ts";
 import { inferenceCandidates, type Candidate, type NumberStyle } from "./castExpression.ts";
-import type { SourceColumn } from "./loadSource.ts";
+import { FILE_POSITION, type SourceColumn } from "./loadSource.ts";
 
 /** A column with the type silver stores it as, and the layout of its text when that was inferred. */
 export type TypedColumn = SourceColumn & { type: string; format?: string };
@@ -120,7 +120,7 @@ async function sampleCandidates(engine: Engine, columns: readonly SourceColumn[]
     return [`count(${v}) AS "n${i}"`, ...candidates.map((cand, j) => `count_if(${cand.test(v)}) AS "c${i}_${j}"`)];
   });
   const [counts] = await engine.rows<Record<string, bigint>>(
-    `SELECT ${aggregates.join(", ")} FROM ${table} WHERE __row <= ${SAMPLE_ROWS}`,
+    `SELECT ${aggregates.join(", ")} FROM ${table} WHERE ${FILE_POSITION} <= ${SAMPLE_ROWS}`,
   );
   return columns.map((_, i) => candidates.filter((_, j) => counts[`c${i}_${j}`] === counts[`n${i}`]));
 }
