@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as v from "valibot";
 import type { Step } from "../steps.ts";
 import { EMPTY_STATS, type Stats } from "../job/stats.ts";
@@ -66,23 +66,18 @@ export class JobTable {
   }
 
   private async moveToStep(jobId: string, step: Step, from: "FAILED" | "RUNNING", extraAttempts: number): Promise<boolean> {
+    return this.updateIf(jobId, {
+      UpdateExpression: "SET #step = :step, #status = :running, updated_at = :now, attempts = attempts + :n REMOVE #error",
+      ConditionExpression: "#status = :from",
+      ExpressionAttributeNames: { "#step": "step", "#status": "status", "#error": "error" },
+      ExpressionAttributeValues: { ":step": step, ":running": "RUNNING", ":from": from, ":now": new Date().toISOString(), ":n": extraAttempts },
+    });
+  }
+
+  /** One update of one job; false when its condition does not hold (another writer got there first). */
+  private async updateIf(jobId: string, update: Omit<UpdateCommandInput, "TableName" | "Key">): Promise<boolean> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { job_id: jobId },
-          UpdateExpression: "SET #step = :step, #status = :running, updated_at = :now, attempts = attempts + :n REMOVE #error",
-          ConditionExpression: "#status = :from",
-          ExpressionAttributeNames: { "#step": "step", "#status": "status", "#error": "error" },
-          ExpressionAttributeValues: {
-            ":step": step,
-            ":running": "RUNNING",
-            ":from": from,
-            ":now": new Date().toISOString(),
-            ":n": extraAttempts,
-          },
-        }),
-      );
+      await this.db.send(new UpdateCommand({ TableName: this.table, Key: { job_id: jobId }, ...update }));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -113,31 +108,27 @@ export class JobTable {
     for (const [k, value] of Object.entries(rest)) if (value !== undefined) add([k], value);
     for (const [k, value] of Object.entries(stats ?? {})) add(["stats", k], value);
     for (const [k, value] of Object.entries(manifests ?? {})) add(["manifests", k], value);
+    await this.mustUpdate(jobId, {
+      UpdateExpression: `SET ${sets.join(", ")}`,
+      ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /** An update of a job that must exist: a missing job is a bug upstream, so it throws. */
+  private async mustUpdate(jobId: string, update: Omit<UpdateCommandInput, "TableName" | "Key" | "ConditionExpression">): Promise<void> {
     await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { job_id: jobId },
-        UpdateExpression: `SET ${sets.join(", ")}`,
-        ConditionExpression: "attribute_exists(job_id)",
-        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-        ExpressionAttributeValues: values,
-      }),
+      new UpdateCommand({ TableName: this.table, Key: { job_id: jobId }, ConditionExpression: "attribute_exists(job_id)", ...update }),
     );
   }
 
   /** Marks the job SUCCESS; final. */
   async succeed(jobId: string): Promise<void> {
-    const now = new Date().toISOString();
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { job_id: jobId },
-        UpdateExpression: "SET #status = :success, updated_at = :now, finished_at = :now",
-        ConditionExpression: "attribute_exists(job_id)",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":success": "SUCCESS", ":now": now },
-      }),
-    );
+    await this.mustUpdate(jobId, {
+      UpdateExpression: "SET #status = :success, updated_at = :now, finished_at = :now",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":success": "SUCCESS", ":now": new Date().toISOString() },
+    });
   }
 
   /**
@@ -145,36 +136,17 @@ export class JobTable {
    * FAILED by the other failure path, or SUCCESS), so one failure gives one alert.
    */
   async fail(jobId: string, error: JobError): Promise<boolean> {
-    const now = new Date().toISOString();
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { job_id: jobId },
-          UpdateExpression: "SET #status = :failed, #error = :error, updated_at = :now, finished_at = :now REMOVE alerted_at",
-          ConditionExpression: "attribute_exists(job_id) AND #status = :running",
-          ExpressionAttributeNames: { "#status": "status", "#error": "error" },
-          ExpressionAttributeValues: { ":failed": "FAILED", ":running": "RUNNING", ":error": error, ":now": now },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return this.updateIf(jobId, {
+      UpdateExpression: "SET #status = :failed, #error = :error, updated_at = :now, finished_at = :now REMOVE alerted_at",
+      ConditionExpression: "attribute_exists(job_id) AND #status = :running",
+      ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+      ExpressionAttributeValues: { ":failed": "FAILED", ":running": "RUNNING", ":error": error, ":now": new Date().toISOString() },
+    });
   }
 
   /** Records that the failure alert went out, so no other path sends it again. */
   async markAlerted(jobId: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { job_id: jobId },
-        UpdateExpression: "SET alerted_at = :now",
-        ConditionExpression: "attribute_exists(job_id)",
-        ExpressionAttributeValues: { ":now": new Date().toISOString() },
-      }),
-    );
+    await this.mustUpdate(jobId, { UpdateExpression: "SET alerted_at = :now", ExpressionAttributeValues: { ":now": new Date().toISOString() } });
   }
 
   /** Reads a job, validated; undefined when it does not exist. */

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DatasetSchema } from "../../core/config/dataset.ts";
 import { Engine } from "../../core/engine/engine.ts";
 import { cleanFile } from "../../core/silver/cleanFile.ts";
+import { silverContext } from "../helpers/silverContext.ts";
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +30,7 @@ async function clean(dataset: Record<string, unknown>) {
       format: "csv",
       dataset: v.parse(DatasetSchema, { name: "orders", match: ["*"], ...dataset }),
       outDir: join(dir, "out"),
-      ctx: { jobId: "j", sourceKey: "orders.csv", sourceId: "s", processedAt: "2026-01-01T00:00:00Z", ingestDate: "2026-01-01", fileName: "orders.csv" },
+      ctx: silverContext("orders.csv"),
     });
     const silver = await engine.rows(`SELECT * FROM read_parquet('${result.silverDir}/**/*.parquet', hive_partitioning = false) ORDER BY order_id`);
     const quarantine = result.quarantineFile

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DatasetSchema } from "../../core/config/dataset.ts";
 import { Engine } from "../../core/engine/engine.ts";
 import { cleanFile } from "../../core/silver/cleanFile.ts";
+import { silverContext } from "../helpers/silverContext.ts";
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,7 +21,7 @@ async function clean(fixture: string, dataset: Record<string, unknown> = {}) {
       format: "csv",
       dataset: v.parse(DatasetSchema, { name: "d", match: ["*"], ...dataset }),
       outDir: join(dir, "out"),
-      ctx: { jobId: "j", sourceKey: fixture, sourceId: "s", processedAt: "2026-01-01T00:00:00Z", ingestDate: "2026-01-01", fileName: fixture },
+      ctx: silverContext(fixture),
     });
     const rows = await engine.rows(
       `SELECT * EXCLUDE (_row_hash, _processed_at, _job_id, _source_key) FROM read_parquet('${result.silverDir}/**/*.parquet', hive_partitioning = false) ORDER BY ALL`,

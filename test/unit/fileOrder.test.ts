@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DatasetSchema } from "../../core/config/dataset.ts";
 import { Engine } from "../../core/engine/engine.ts";
 import { cleanFile } from "../../core/silver/cleanFile.ts";
+import { silverContext } from "../helpers/silverContext.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "etl-order-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +25,7 @@ describe("cleanFile on a file larger than one DuckDB row group, with two threads
         format: "csv",
         dataset: v.parse(DatasetSchema, { name: "d", match: ["*"], columns: { value: { type: "integer" } }, dedupKeys: ["key"] }),
         outDir: join(dir, "out"),
-        ctx: { jobId: "j", sourceKey: "big.csv", sourceId: "s", processedAt: "2026-01-01T00:00:00Z", ingestDate: "2026-01-01", fileName: "big.csv" },
+        ctx: silverContext("big.csv"),
       });
       const [kept] = await engine.rows<{ n: bigint; lo: bigint; hi: bigint }>(
         `SELECT count(*) AS n, min(value) AS lo, max(value) AS hi FROM read_parquet('${result.silverDir}/**/*.parquet', hive_partitioning = false)`,

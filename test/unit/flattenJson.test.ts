@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DatasetSchema } from "../../core/config/dataset.ts";
 import { Engine } from "../../core/engine/engine.ts";
 import { cleanFile } from "../../core/silver/cleanFile.ts";
+import { silverContext } from "../helpers/silverContext.ts";
 import { jsonPointer } from "../../core/silver/flattenJson.ts";
 
 let dir: string;
@@ -20,7 +21,7 @@ async function clean(fixture: string, format: "json" | "ndjson") {
       format,
       dataset: v.parse(DatasetSchema, { name: "d", match: ["*"] }),
       outDir: join(dir, "out"),
-      ctx: { jobId: "j", sourceKey: fixture, sourceId: "s", processedAt: "2026-01-01T00:00:00Z", ingestDate: "2026-01-01", fileName: fixture },
+      ctx: silverContext(fixture),
     });
     const rows = await engine.rows(`SELECT * FROM read_parquet('${result.silverDir}/**/*.parquet', hive_partitioning = false) ORDER BY id`);
     return { result, rows };
@@ -70,7 +71,7 @@ describe("exploding a JSON array field", () => {
         format: "ndjson",
         dataset: v.parse(DatasetSchema, { name: "d", match: ["*"], json: { explode: "items" } }),
         outDir: join(dir, "out"),
-        ctx: { jobId: "j", sourceKey: "o.json", sourceId: "s", processedAt: "2026-01-01T00:00:00Z", ingestDate: "2026-01-01", fileName: "o.json" },
+        ctx: silverContext("o.json"),
       });
       const rows = await engine.rows<{ id: bigint; items_sku: string | null; items_qty: bigint | null }>(
         `SELECT id, items_sku, items_qty FROM read_parquet('${result.silverDir}/**/*.parquet', hive_partitioning = false) ORDER BY id, items_sku`,
