@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { invalidArgument, malformedXml, noSuchUpload, S3Error } from "./errors.ts";
 import type { DiskStore, Received, WriteConditions } from "./store.ts";
 import { newId, type Version } from "./version.ts";
@@ -91,14 +90,14 @@ export class Multipart {
       throw new S3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size");
     }
     const joined = join(this.store.tmpDir, newId());
-    const out = createWriteStream(joined, { highWaterMark: 1 << 20 });
+    const out = await open(joined, "w");
     try {
-      for (const p of chosen) await pipeline(createReadStream(p.file, { highWaterMark: 1 << 20 }), out, { end: false });
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      for (const p of chosen) for await (const chunk of createReadStream(p.file, { highWaterMark: 1 << 20 })) await out.write(chunk as Buffer);
     } catch (error) {
-      out.destroy();
       await rm(joined, { force: true });
       throw error;
+    } finally {
+      await out.close();
     }
     const md5 = createHash("md5");
     for (const p of chosen) md5.update(Buffer.from(p.md5, "hex"));
