@@ -260,7 +260,8 @@ describe("the store's hooks", () => {
     ctx = await fresh({
       authorize: (call) => {
         calls.push(call);
-        return call.accessKeyId === "etl-clean" && call.operation === "DeleteObjects" ? "etl-clean may not delete" : undefined;
+        if (call.accessKeyId === "etl-clean" && call.operation === "DeleteObjects") return "etl-clean may not delete";
+        return call.accessKeyId === "etl-clean" && call.key === "denied/big.bin" ? "etl-clean may not write denied/" : undefined;
       },
       onWrite: (call) => writes.push(call),
     });
@@ -284,6 +285,17 @@ describe("the store's hooks", () => {
     expect(calls[2].deleteKeys).toEqual([{ key: "a b.csv" }]);
     expect(writes.map((c) => c.operation)).toEqual(["PutObject"]);
     expect(await text(ctx.s3, "ver", "a b.csv")).toBe("x");
+  });
+
+  it("refuses a large streamed upload cleanly, and the connection stays usable", async () => {
+    const file = join(dir, "denied.bin");
+    writeFileSync(file, Buffer.alloc(3 * 1024 * 1024, 1));
+    const clean = client(ctx.server.url, "etl-clean");
+    await expect(new ObjectStore(clean).upload(file, { bucket: "ver", key: "denied/big.bin" })).rejects.toMatchObject({ name: "AccessDenied" });
+    await clean.send(new PutObjectCommand({ Bucket: "ver", Key: "allowed.txt", Body: "ok" }));
+    clean.destroy();
+    expect(await text(ctx.s3, "ver", "allowed.txt")).toBe("ok");
+    expect(writes.map((c) => c.key)).toEqual(["allowed.txt"]);
   });
 });
 
