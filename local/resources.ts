@@ -1,11 +1,12 @@
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadBucketCommand, PutBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_NAMES } from "./localEnv.ts";
 
 /**
- * Creates locally what stacks/ creates on AWS, through the same APIs: the two buckets, the jobs
+ * Creates locally what stacks/ creates on AWS, through the same APIs: the two buckets (the raw one
+ * versioned, as deployed, so uploads get version ids and reads name them), the jobs
  * table with its indexes, the alerts topic, and a queue subscribed to it so alerts can be read.
  * Idempotent: a persisted state directory already has them. Returns the inbox queue URL.
  */
@@ -15,6 +16,7 @@ export async function ensureResources(): Promise<{ alertsQueueUrl: string }> {
     const exists = await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
     if (!exists) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }
+  await s3.send(new PutBucketVersioningCommand({ Bucket: LOCAL_NAMES.rawBucket, VersioningConfiguration: { Status: "Enabled" } }));
 
   const dynamo = new DynamoDBClient({});
   const table = await dynamo.send(new DescribeTableCommand({ TableName: LOCAL_NAMES.jobsTable })).catch(() => undefined);

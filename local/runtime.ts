@@ -75,17 +75,18 @@ export class LocalRuntime {
   }
 
   /**
-   * Puts a local file under `key` in the raw bucket and returns the event S3 would send;
-   * `dataset` goes into the object's metadata, as an uploader would set it.
+   * Puts a local file under `key` in the raw bucket and returns the event S3 would send, with the
+   * version id the (versioned) bucket gave it; `dataset` goes into the object's metadata, as an
+   * uploader would set it.
    */
   async upload(file: string, key: string, dataset?: string): Promise<ObjectCreatedEvent> {
     const s3 = new S3Client({ forcePathStyle: true });
     const { size } = await stat(file);
-    const etag = await new ObjectStore(s3).upload(file, { bucket: LOCAL_NAMES.rawBucket, key }, {
+    const { etag, versionId } = await new ObjectStore(s3).upload(file, { bucket: LOCAL_NAMES.rawBucket, key }, {
       metadata: dataset ? { [DATASET_METADATA]: dataset } : undefined,
     });
     s3.destroy();
-    return objectCreatedEvent({ bucket: LOCAL_NAMES.rawBucket, key, size, etag: etag ?? "", sequencer: nextSequencer() });
+    return objectCreatedEvent({ bucket: LOCAL_NAMES.rawBucket, key, size, etag: etag ?? "", versionId, sequencer: nextSequencer() });
   }
 
   /**

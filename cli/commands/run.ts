@@ -99,11 +99,7 @@ const command: Command = {
   async run(args) {
     const opts = parse(args);
     // Loaded after the arguments are checked: a usage error answers at once.
-    const [{ LocalRuntime }, { jobResult }, { mirrorLake }] = await Promise.all([
-      import("../../local/runtime.ts"),
-      import("../../local/jobResult.ts"),
-      import("../../local/lakeMirror.ts"),
-    ]);
+    const [{ LocalRuntime }, { jobResult }] = await Promise.all([import("../../local/runtime.ts"), import("../../local/jobResult.ts")]);
     const config = await loadConfig(opts.config);
     process.env.ETL_LOG_LEVEL ??= opts.verbose ? "info" : "warn";
     const stateDir = resolve(opts["state-dir"]);
@@ -124,7 +120,6 @@ const command: Command = {
         const outcome = await runtime.execute(event);
         const result = await jobResult(event, outcome);
         failed ||= result.status === "FAILED";
-        await mirrorLake(lakeDir);
         process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${summary(result, relative(process.cwd(), lakeDir) || ".")}\n`);
       }
     } finally {

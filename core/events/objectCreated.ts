@@ -50,6 +50,8 @@ export function objectCreatedEvent(input: {
   size: number;
   etag: string;
   sequencer: string;
+  /** Present when the bucket is versioned, as in S3's event. */
+  versionId?: string;
   region?: string;
   time?: Date;
 }): ObjectCreatedEvent & Record<string, unknown> {
@@ -70,6 +72,7 @@ export function objectCreatedEvent(input: {
         key: encodeURIComponent(input.key).replace(/%2F/g, "/").replace(/%20/g, "+"),
         size: input.size,
         etag: input.etag.replace(/"/g, ""),
+        ...(input.versionId ? { "version-id": input.versionId } : {}),
         sequencer: input.sequencer,
       },
       "request-id": crypto.randomUUID(),

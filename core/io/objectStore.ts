@@ -70,13 +70,18 @@ export class ObjectStore {
   /**
    * Streams a local file to an object, replacing it atomically. Large files go in parts of
    * PART_BYTES, each read from disk on its own, so memory stays bounded whatever the size.
+   * Returns the new object's ETag and, in a versioned bucket, its version id.
    */
-  async upload(path: string, ref: ObjectRef, options: { contentType?: string; metadata?: Record<string, string> } = {}): Promise<string | undefined> {
+  async upload(
+    path: string,
+    ref: ObjectRef,
+    options: { contentType?: string; metadata?: Record<string, string> } = {},
+  ): Promise<{ etag?: string; versionId?: string }> {
     const { size } = await stat(path);
     const common = { Bucket: ref.bucket, Key: ref.key, ContentType: options.contentType ?? "application/octet-stream", Metadata: options.metadata };
     if (size <= PART_BYTES) {
       const out = await this.s3.send(new PutObjectCommand({ ...common, Body: createReadStream(path), ContentLength: size }));
-      return out.ETag;
+      return { etag: out.ETag, versionId: out.VersionId };
     }
     const { UploadId } = await this.s3.send(new CreateMultipartUploadCommand(common));
     try {
@@ -98,7 +103,7 @@ export class ObjectStore {
       const done = await this.s3.send(
         new CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, MultipartUpload: { Parts: parts } }),
       );
-      return done.ETag;
+      return { etag: done.ETag, versionId: done.VersionId };
     } catch (error) {
       await this.s3.send(new AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId })).catch(() => undefined);
       throw error;

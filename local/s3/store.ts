@@ -1,0 +1,362 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { chmod, link, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Digest, type Checksum, type ChecksumAlgorithm } from "./digest.ts";
+import { noSuchBucket, noSuchKey, noSuchVersion, preconditionFailed, S3Error } from "./errors.ts";
+import { SortedKeys } from "./keyOrder.ts";
+import { LakeView } from "./lakeView.ts";
+import { listObjects, listVersions, type ListParams, type VersionParams } from "./listing.ts";
+import { newId, NULL_VERSION, type Version, type VersionAttributes } from "./version.ts";
+
+export type Versioning = "Enabled" | "Suspended";
+
+type Bucket = {
+  name: string;
+  created: string;
+  versioning?: Versioning;
+  /** Versions of each key, newest first. */
+  keys: Map<string, Version[]>;
+  sorted: SortedKeys;
+};
+
+/** Bytes received into the store's temp folder, not yet an object. */
+export type Received = { path: string; size: number; md5: string; checksum?: Checksum };
+
+/** Conditions of a conditional write, checked against the current object when the write commits. */
+export type WriteConditions = { ifNoneMatch?: string; ifMatch?: string };
+
+/** Reads of a blob retry this often when an overwrite unlinks it between lookup and open. */
+const OPEN_ATTEMPTS = 5;
+
+const unquote = (etag: string) => etag.trim().replace(/^W\//, "").replace(/^"|"$/g, "");
+
+/**
+ * The local S3 store on disk. Layout under `root`:
+ *   buckets/<bucket>.json      the bucket and its versioning
+ *   keys/<bucket>/<hash>.json  one record per key: its versions, newest first
+ *   blobs/<bucket>/<id>        immutable object bytes (read-only files; copies are hard links)
+ *   uploads/<uploadId>/        multipart uploads in progress
+ *   tmp/                       bodies being received, records being written
+ * Every change is written to tmp and renamed into place, so a process killed at any point leaves
+ * the old state or the new; what it leaves half done (a blob no record names, a lake file out of
+ * date) is repaired when the store next opens. Blobs are not fsynced: a power loss may lose the
+ * last writes, a kill does not. Records are all loaded when the store opens; one writer process
+ * per root (the CLI's state-dir lock).
+ */
+export class DiskStore {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  private constructor(
+    readonly root: string,
+    private readonly lake: LakeView,
+  ) {}
+
+  static async open(root: string, lakeDir: string): Promise<DiskStore> {
+    for (const dir of ["buckets", "keys", "blobs", "uploads"]) await mkdir(join(root, dir), { recursive: true });
+    await rm(join(root, "tmp"), { recursive: true, force: true });
+    await mkdir(join(root, "tmp"));
+    const store = new DiskStore(root, new LakeView(lakeDir, join(root, "tmp")));
+    await store.load();
+    return store;
+  }
+
+  get tmpDir(): string {
+    return join(this.root, "tmp");
+  }
+
+  private async load(): Promise<void> {
+    for (const file of await readdir(join(this.root, "buckets"))) {
+      if (!file.endsWith(".json")) continue;
+      const saved = JSON.parse(await readFile(join(this.root, "buckets", file), "utf8")) as Pick<Bucket, "name" | "created" | "versioning">;
+      const keys = new Map<string, Version[]>();
+      const dir = join(this.root, "keys", saved.name);
+      const files = await readdir(dir).catch(() => [] as string[]);
+      for (let i = 0; i < files.length; i += 256) {
+        const records = await Promise.all(
+          files.slice(i, i + 256).map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as { key: string; versions: Version[] }),
+        );
+        for (const r of records) keys.set(r.key, r.versions);
+      }
+      const bucket: Bucket = { ...saved, keys, sorted: new SortedKeys(keys.keys()) };
+      this.buckets.set(saved.name, bucket);
+      await this.collectOrphans(bucket);
+      const current = new Map<string, string>();
+      for (const [key, versions] of keys) if (versions[0].blob) current.set(key, this.blobPath(bucket.name, versions[0].blob));
+      await this.lake.reconcile(bucket.name, current);
+    }
+  }
+
+  /** Removes blobs that no record names: a process was killed between writing one and its record. */
+  private async collectOrphans(bucket: Bucket): Promise<void> {
+    const named = new Set<string>();
+    for (const versions of bucket.keys.values()) for (const v of versions) if (v.blob) named.add(v.blob);
+    const dir = join(this.root, "blobs", bucket.name);
+    for (const blob of await readdir(dir).catch(() => [] as string[])) if (!named.has(blob)) await rm(join(dir, blob), { force: true });
+  }
+
+  private blobPath(bucket: string, blob: string): string {
+    return join(this.root, "blobs", bucket, blob);
+  }
+
+  private recordPath(bucket: string, key: string): string {
+    return join(this.root, "keys", bucket, `${createHash("sha256").update(key).digest("hex").slice(0, 40)}.json`);
+  }
+
+  private bucket(name: string): Bucket {
+    const bucket = this.buckets.get(name);
+    if (!bucket) throw noSuchBucket(name);
+    return bucket;
+  }
+
+  // Buckets
+
+  async createBucket(name: string): Promise<void> {
+    if (this.buckets.has(name)) throw new S3Error(409, "BucketAlreadyOwnedByYou", `The bucket already exists and you own it: ${name}`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) || name.includes("..")) throw new S3Error(400, "InvalidBucketName", `The specified bucket is not valid: ${name}`);
+    await mkdir(join(this.root, "blobs", name), { recursive: true });
+    await mkdir(join(this.root, "keys", name), { recursive: true });
+    const bucket: Bucket = { name, created: new Date().toISOString(), keys: new Map(), sorted: new SortedKeys() };
+    await this.saveBucket(bucket);
+    this.buckets.set(name, bucket);
+  }
+
+  headBucket(name: string): void {
+    this.bucket(name);
+  }
+
+  async deleteBucket(name: string): Promise<void> {
+    const bucket = this.bucket(name);
+    if (bucket.keys.size) throw new S3Error(409, "BucketNotEmpty", `The bucket you tried to delete is not empty: ${name}`);
+    this.buckets.delete(name);
+    await rm(join(this.root, "buckets", `${name}.json`), { force: true });
+    await rm(join(this.root, "keys", name), { recursive: true, force: true });
+    await rm(join(this.root, "blobs", name), { recursive: true, force: true });
+    await this.lake.drop(name);
+  }
+
+  versioning(name: string): Versioning | undefined {
+    return this.bucket(name).versioning;
+  }
+
+  async setVersioning(name: string, status: Versioning): Promise<void> {
+    const bucket = this.bucket(name);
+    await this.saveBucket({ ...bucket, versioning: status });
+    bucket.versioning = status;
+  }
+
+  private async saveBucket(bucket: Bucket): Promise<void> {
+    const { name, created, versioning } = bucket;
+    await this.writeAtomic(join(this.root, "buckets", `${name}.json`), JSON.stringify({ name, created, versioning }));
+  }
+
+  private async writeAtomic(path: string, text: string): Promise<void> {
+    const tmp = join(this.tmpDir, newId());
+    await writeFile(tmp, text);
+    await rename(tmp, path);
+  }
+
+  // Receiving bytes
+
+  /** Streams a body into a temp file, counting and hashing it on the way. */
+  async receive(body: Readable, algorithm?: ChecksumAlgorithm): Promise<Received> {
+    const path = join(this.tmpDir, newId());
+    const digest = new Digest(algorithm);
+    try {
+      await pipeline(body, digest, createWriteStream(path, { highWaterMark: 1 << 20 }));
+    } catch (error) {
+      await rm(path, { force: true });
+      throw error;
+    }
+    return { path, size: digest.bytes, md5: digest.md5Hex(), checksum: digest.checksum() };
+  }
+
+  /** A temp hard link to a version's blob, for a copy: no byte is copied. */
+  async linkVersion(bucket: string, key: string, versionId?: string): Promise<{ path: string; version: Version }> {
+    for (let attempt = 1; ; attempt++) {
+      const version = this.version(bucket, key, versionId);
+      const path = join(this.tmpDir, newId());
+      try {
+        await link(this.blobPath(bucket, version.blob!), path);
+        return { path, version };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt === OPEN_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async discard(path: string): Promise<void> {
+    await rm(path, { force: true });
+  }
+
+  // Objects
+
+  /**
+   * Makes a received (or linked) file the key's new current version. Conditions are checked
+   * here, under the key's lock, so of two conditional writers exactly one wins.
+   */
+  commit(bucketName: string, key: string, file: string, attributes: VersionAttributes, conditions: WriteConditions = {}): Promise<Version> {
+    const bucket = this.bucket(bucketName);
+    return this.locked(bucket.name, key, async () => {
+      try {
+        this.checkConditions(bucket, key, conditions);
+      } catch (error) {
+        await rm(file, { force: true });
+        throw error;
+      }
+      const blob = newId();
+      const blobPath = this.blobPath(bucket.name, blob);
+      await chmod(file, 0o444);
+      await rename(file, blobPath);
+      const version: Version = {
+        ...attributes,
+        versionId: bucket.versioning === "Enabled" ? newId() : NULL_VERSION,
+        blob,
+        lastModified: new Date().toISOString(),
+      };
+      const before = bucket.keys.get(key) ?? [];
+      const replaced = bucket.versioning === "Enabled" ? [] : before.filter((v) => v.versionId === NULL_VERSION);
+      await this.saveKey(bucket, key, [version, ...before.filter((v) => !replaced.includes(v))]);
+      await this.lake.show(bucket.name, key, blobPath);
+      await this.removeBlobs(bucket.name, replaced);
+      return version;
+    });
+  }
+
+  private checkConditions(bucket: Bucket, key: string, conditions: WriteConditions): void {
+    const current = this.currentObject(bucket, key);
+    if (conditions.ifNoneMatch !== undefined) {
+      const tags = conditions.ifNoneMatch.split(",").map(unquote);
+      if (current && (tags.includes("*") || tags.includes(unquote(current.etag)))) throw preconditionFailed("If-None-Match");
+    }
+    if (conditions.ifMatch !== undefined) {
+      if (!current) throw noSuchKey(key);
+      const tags = conditions.ifMatch.split(",").map(unquote);
+      if (!tags.includes("*") && !tags.includes(unquote(current.etag))) throw preconditionFailed("If-Match");
+    }
+  }
+
+  /**
+   * Deletes as S3 does: a named version is removed for good; otherwise a versioned bucket gets a
+   * delete marker on top and an unversioned one loses the object.
+   */
+  deleteObject(bucketName: string, key: string, versionId?: string): Promise<{ versionId?: string; deleteMarker: boolean }> {
+    const bucket = this.bucket(bucketName);
+    return this.locked(bucket.name, key, async () => {
+      const before = bucket.keys.get(key) ?? [];
+      if (versionId !== undefined) {
+        const gone = before.find((v) => v.versionId === versionId);
+        if (!gone) return { versionId, deleteMarker: false };
+        const after = before.filter((v) => v !== gone);
+        await this.saveKey(bucket, key, after);
+        if (gone === before[0]) await this.showCurrent(bucket, key, after[0]);
+        await this.removeBlobs(bucket.name, [gone]);
+        return { versionId, deleteMarker: Boolean(gone.deleteMarker) };
+      }
+      const replaced = bucket.versioning === "Enabled" ? [] : before.filter((v) => v.versionId === NULL_VERSION);
+      const marker: Version | undefined = bucket.versioning
+        ? {
+            versionId: bucket.versioning === "Enabled" ? newId() : NULL_VERSION,
+            deleteMarker: true,
+            size: 0,
+            etag: "",
+            lastModified: new Date().toISOString(),
+            metadata: {},
+          }
+        : undefined;
+      const rest = before.filter((v) => !replaced.includes(v));
+      await this.saveKey(bucket, key, marker ? [marker, ...rest] : rest);
+      await this.lake.hide(bucket.name, key);
+      await this.removeBlobs(bucket.name, replaced);
+      return { versionId: marker?.versionId, deleteMarker: Boolean(marker) };
+    });
+  }
+
+  private async showCurrent(bucket: Bucket, key: string, current: Version | undefined): Promise<void> {
+    if (current?.blob) await this.lake.show(bucket.name, key, this.blobPath(bucket.name, current.blob));
+    else await this.lake.hide(bucket.name, key);
+  }
+
+  private async removeBlobs(bucket: string, versions: Version[]): Promise<void> {
+    for (const v of versions) if (v.blob) await rm(this.blobPath(bucket, v.blob), { force: true });
+  }
+
+  /** Persists a key's versions (or removes its record when none is left), then updates the index. */
+  private async saveKey(bucket: Bucket, key: string, versions: Version[]): Promise<void> {
+    const path = this.recordPath(bucket.name, key);
+    if (versions.length) {
+      await this.writeAtomic(path, JSON.stringify({ key, versions }));
+      if (!bucket.keys.has(key)) bucket.sorted.add(key);
+      bucket.keys.set(key, versions);
+    } else {
+      await unlink(path).catch(() => undefined);
+      bucket.keys.delete(key);
+      bucket.sorted.remove(key);
+    }
+  }
+
+  private currentObject(bucket: Bucket, key: string): Version | undefined {
+    const current = bucket.keys.get(key)?.[0];
+    return current && !current.deleteMarker ? current : undefined;
+  }
+
+  /** The version a read names (the current one without an id), or the error S3 answers. */
+  version(bucketName: string, key: string, versionId?: string): Version {
+    const bucket = this.bucket(bucketName);
+    const versions = bucket.keys.get(key) ?? [];
+    if (versionId === undefined) {
+      const current = versions[0];
+      if (!current) throw noSuchKey(key);
+      if (current.deleteMarker) throw noSuchKey(key, { "x-amz-delete-marker": "true", "x-amz-version-id": current.versionId });
+      return current;
+    }
+    const version = versions.find((v) => v.versionId === versionId);
+    if (!version) throw noSuchVersion(versionId);
+    if (version.deleteMarker) {
+      throw new S3Error(405, "MethodNotAllowed", "The specified method is not allowed against a delete marker", {
+        "x-amz-delete-marker": "true",
+        "x-amz-version-id": versionId,
+        "last-modified": new Date(version.lastModified).toUTCString(),
+      });
+    }
+    return version;
+  }
+
+  /** Opens a version's blob for reading; an open file stays readable whatever happens to the key. */
+  async open(bucket: string, key: string, versionId?: string): Promise<{ version: Version; file: FileHandle }> {
+    for (let attempt = 1; ; attempt++) {
+      const version = this.version(bucket, key, versionId);
+      try {
+        return { version, file: await open(this.blobPath(bucket, version.blob!), "r") };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt === OPEN_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  list(bucketName: string, params: ListParams) {
+    const bucket = this.bucket(bucketName);
+    return listObjects(bucket.sorted, (key) => this.currentObject(bucket, key), params);
+  }
+
+  listVersions(bucketName: string, params: VersionParams) {
+    const bucket = this.bucket(bucketName);
+    return listVersions(bucket.sorted, (key) => bucket.keys.get(key) ?? [], params);
+  }
+
+  /** Runs writes of one key one at a time, in arrival order. */
+  private locked<T>(bucket: string, key: string, task: () => Promise<T>): Promise<T> {
+    const id = `${bucket}/${key}`;
+    const run = (this.locks.get(id) ?? Promise.resolve()).then(task);
+    const settled = run.catch(() => undefined);
+    this.locks.set(id, settled);
+    void settled.then(() => {
+      if (this.locks.get(id) === settled) this.locks.delete(id);
+    });
+    return run;
+  }
+}
+
