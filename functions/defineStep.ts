@@ -10,6 +10,7 @@ export type StepContext = Services & { log: Logger };
 /**
  * The one wiring every handler uses: validate the input, run the step, log start and end with
  * the job id, and turn SDK throttling into `TransientError` so the state machine retries it.
+ * The step's name is its function's: its AWS calls go out with that function's credentials.
  */
 export function defineStep<S extends v.GenericSchema, R>(
   step: Step | "fail",
@@ -27,7 +28,7 @@ export function defineStep<S extends v.GenericSchema, R>(
     const started = Date.now();
     log.info("step started");
     try {
-      const result = await work(parsed.output, { ...getServices(), log });
+      const result = await work(parsed.output, { ...getServices(step), log });
       log.info("step finished", { durationMs: Date.now() - started });
       return result;
     } catch (error) {
