@@ -19,7 +19,11 @@ export type TrustPolicyDocument = {
 /** The ARNs the functions' grants are scoped to. */
 export type ResourceArns = { rawBucketArn: string; lakeBucketArn: string; jobsTableArn: string; alertsTopicArn: string };
 
-/** HeadObject and CopyObject's read side are authorized as GetObject, CopyObject's write side as PutObject. */
+/**
+ * HeadObject and CopyObject's read side are authorized as GetObject, or GetObjectVersion when the
+ * request names a version; CopyObject's write side as PutObject; a delete naming a version as
+ * DeleteObjectVersion.
+ */
 function objects(actions: string[], bucketArn: string, prefixes: string[]): Permission {
   return { actions, resources: prefixes.map((prefix) => `${bucketArn}/${prefix}*`) };
 }
@@ -36,17 +40,25 @@ function listing(bucketArn: string): Permission {
 /**
  * What each function may do, derived from the calls it makes (functions/*.ts): each step reads
  * and writes only its own layers' prefixes. Every step records itself in the job as it starts;
- * only extract creates a job, with a conditional put that detects a duplicate delivery.
+ * only extract creates a job, with a conditional put that detects a duplicate delivery (and
+ * then reads it). test/integration/iam.test.ts takes each grant away in turn and shows a run fail.
+ *
+ * The raw bucket is versioned: a delivery names its object's version, and extract and archive
+ * read (and archive deletes) that version, which S3 authorizes as the `…Version` actions. The
+ * plain actions stay for what names no version: the key's current object, which archive checks
+ * against the job's, and an event without a version id (versioning suspended).
  */
 export function functionPermissions(arns: ResourceArns): Record<FunctionName, Permission[]> {
   const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic } = arns;
   const { incoming, archived } = RAW_PREFIXES;
   const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests } = LAKE_PREFIXES;
-  const jobUpdate: Permission = { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table] };
+  // The steps only move their job forward; notify and fail also read it to write the message.
+  const jobUpdate: Permission = { actions: ["dynamodb:UpdateItem"], resources: [table] };
+  const jobRead: Permission = { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table] };
   const alert: Permission = { actions: ["sns:Publish"], resources: [topic] };
   return {
     extract: [
-      objects(["s3:GetObject"], raw, [incoming]),
+      objects(["s3:GetObject", "s3:GetObjectVersion"], raw, [incoming]),
       listing(raw),
       objects(["s3:PutObject"], lake, [bronze]),
       { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources: [table] },
@@ -75,13 +87,14 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
     ],
     archive: [
       objects(["s3:GetObject"], raw, [incoming, archived]),
+      objects(["s3:GetObjectVersion"], raw, [incoming]),
       objects(["s3:PutObject"], raw, [archived]),
-      objects(["s3:DeleteObject"], raw, [incoming]),
+      objects(["s3:DeleteObject", "s3:DeleteObjectVersion"], raw, [incoming]),
       listing(raw),
       jobUpdate,
     ],
-    notify: [jobUpdate, alert],
-    fail: [jobUpdate, alert],
+    notify: [jobRead, alert],
+    fail: [jobRead, alert],
   };
 }
 

@@ -61,6 +61,7 @@ const OTHER_ACTIONS = [
 const EXPECTED: Record<FunctionName, string[]> = {
   extract: [
     "s3:GetObject raw/incoming",
+    "s3:GetObjectVersion raw/incoming",
     "s3:ListBucket raw bucket",
     "s3:PutObject lake/bronze",
     "dynamodb:GetItem table",
@@ -77,7 +78,6 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:DeleteObject lake/silver",
     "s3:DeleteObject lake/quarantine",
     "s3:ListBucket lake bucket",
-    "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
   ],
   aggregate: [
@@ -86,7 +86,6 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:PutObject lake/staging",
     "s3:PutObject lake/jobs",
     "s3:ListBucket lake bucket",
-    "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
   ],
   load: [
@@ -97,16 +96,16 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:DeleteObject lake/gold",
     "s3:DeleteObject lake/staging",
     "s3:ListBucket lake bucket",
-    "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
   ],
   archive: [
     "s3:GetObject raw/incoming",
     "s3:GetObject raw/archived",
+    "s3:GetObjectVersion raw/incoming",
     "s3:PutObject raw/archived",
     "s3:DeleteObject raw/incoming",
+    "s3:DeleteObjectVersion raw/incoming",
     "s3:ListBucket raw bucket",
-    "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
   ],
   notify: ["dynamodb:GetItem table", "dynamodb:UpdateItem table", "sns:Publish topic"],
