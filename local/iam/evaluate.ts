@@ -59,7 +59,9 @@ export function resourceMatches(pattern: string, resource: string): boolean {
   if (pattern === "*") return true;
   const p = arnSegments(pattern);
   const r = arnSegments(resource);
-  if (!p || !r) return wildcard(pattern).test(resource);
+  // IAM refuses a policy whose resource is not an ARN of six segments: such a pattern matches nothing.
+  if (!p) return !pattern.startsWith("arn:") && wildcard(pattern).test(resource);
+  if (!r) return false;
   return p.every((segment, i) => wildcard(segment).test(r[i]));
 }
 
