@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { classifyError } from "../core/errors.ts";
 import { logger, type Logger } from "../core/log.ts";
-import type { Step } from "../core/steps.ts";
+import type { FunctionName } from "../stacks/handlers.ts";
 import { getServices, type Services } from "./services.ts";
 
 /** What a step's work receives besides its input. */
@@ -15,7 +15,7 @@ export type StepContext = Services & { log: Logger };
  * calls go out with that function's credentials.
  */
 export function defineStep<S extends v.GenericSchema, R>(
-  step: Step | "fail",
+  step: FunctionName,
   schema: S,
   work: (input: v.InferOutput<S>, ctx: StepContext) => Promise<R>,
 ): (event: unknown) => Promise<R> {

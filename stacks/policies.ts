@@ -1,5 +1,6 @@
 import type { FunctionName } from "./handlers.ts";
 import { LAKE_PREFIXES, RAW_PREFIXES } from "../core/lake/layout.ts";
+import { JOBS_BY_STATUS_INDEX } from "../core/job/jobIndexes.ts";
 
 /** One grant, in the shape `sst.aws.Function`'s `permissions` takes. */
 export type Permission = { actions: string[]; resources: string[] };
@@ -16,8 +17,30 @@ export type TrustPolicyDocument = {
   Statement: { Effect: "Allow"; Action: "sts:AssumeRole"; Principal: { Service: string }; Condition: Record<string, Record<string, string>> }[];
 };
 
+/** A resource-based policy (a key's, a topic's, a queue's): each statement names who it lets in. */
+export type ResourcePolicyDocument = {
+  Version: "2012-10-17";
+  Statement: {
+    Sid: string;
+    Effect: "Allow" | "Deny";
+    Principal: { Service: string } | { AWS: string } | "*";
+    Action: string[];
+    Resource: string;
+    Condition?: Record<string, Record<string, string | string[] | boolean>>;
+  }[];
+};
+
 /** The ARNs the functions' grants are scoped to. */
-export type ResourceArns = { rawBucketArn: string; lakeBucketArn: string; jobsTableArn: string; alertsTopicArn: string };
+export type ResourceArns = {
+  rawBucketArn: string;
+  lakeBucketArn: string;
+  jobsTableArn: string;
+  alertsTopicArn: string;
+  /** The customer-managed key the alerts topic is encrypted with. */
+  alertsKeyArn: string;
+  /** Where Lambda puts a failure event the fail function could not process (its on-failure destination). */
+  failureDeadLettersArn: string;
+};
 
 /**
  * HeadObject and CopyObject's read side are authorized as GetObject, or GetObjectVersion when the
@@ -49,13 +72,17 @@ function listing(bucketArn: string): Permission {
  * against the job's, and an event without a version id (versioning suspended).
  */
 export function functionPermissions(arns: ResourceArns): Record<FunctionName, Permission[]> {
-  const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic } = arns;
+  const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic, alertsKeyArn: key } = arns;
   const { incoming, archived } = RAW_PREFIXES;
   const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests } = LAKE_PREFIXES;
   // The steps only move their job forward; notify and fail also read it to write the message.
   const jobUpdate: Permission = { actions: ["dynamodb:UpdateItem"], resources: [table] };
   const jobRead: Permission = { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table] };
-  const alert: Permission = { actions: ["sns:Publish"], resources: [topic] };
+  // SNS encrypts each message with a data key of the topic's key, asked for as the publisher.
+  const alert: Permission[] = [
+    { actions: ["sns:Publish"], resources: [topic] },
+    { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [key] },
+  ];
   return {
     extract: [
       objects(["s3:GetObject", "s3:GetObjectVersion"], raw, [incoming]),
@@ -93,8 +120,19 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       listing(raw),
       jobUpdate,
     ],
-    notify: [jobRead, alert],
-    fail: [jobRead, alert],
+    notify: [jobRead, ...alert],
+    fail: [
+      jobRead,
+      ...alert,
+      // Lambda sends an event the function could not process to its on-failure destination, as the function's role.
+      { actions: ["sqs:SendMessage"], resources: [arns.failureDeadLettersArn] },
+    ],
+    // Finds jobs stuck RUNNING by the status index, marks them FAILED and alerts.
+    sweep: [
+      { actions: ["dynamodb:Query"], resources: [`${table}/index/${JOBS_BY_STATUS_INDEX}`] },
+      { actions: ["dynamodb:UpdateItem"], resources: [table] },
+      ...alert,
+    ],
   };
 }
 
@@ -129,6 +167,79 @@ export function assumeRolePolicy(service: string, accountId: string): TrustPolic
         Action: "sts:AssumeRole",
         Principal: { Service: service },
         Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+    ],
+  };
+}
+
+/**
+ * The alerts key's policy. The account's IAM policies decide who else uses it (the functions'
+ * grants above); CloudWatch alarms, which publish to the encrypted topic as the service, may
+ * create data keys with it on behalf of this account only.
+ */
+export function alertsKeyPolicy(accountId: string): ResourcePolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AccountIamPolicies",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: ["kms:*"],
+        Resource: "*",
+      },
+      {
+        Sid: "CloudWatchAlarmsPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+    ],
+  };
+}
+
+/** The alerts topic's policy: this account's CloudWatch alarms may publish; nobody may without TLS. */
+export function alertsTopicPolicy(topicArn: string, accountId: string): ResourcePolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "CloudWatchAlarmsPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["sns:Publish"],
+        Resource: topicArn,
+        Condition: {
+          ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:*:${accountId}:alarm:*` },
+          StringEquals: { "aws:SourceAccount": accountId },
+        },
+      },
+      {
+        Sid: "DenyWithoutTls",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["sns:Publish"],
+        Resource: topicArn,
+        Condition: { Bool: { "aws:SecureTransport": false } },
+      },
+    ],
+  };
+}
+
+/** A dead-letter queue's policy: EventBridge may send to it for this one rule's undeliverable events. */
+export function deadLetterQueuePolicy(queueArn: string, ruleArn: string): ResourcePolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "EventBridgeDeadLetters",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: ["sqs:SendMessage"],
+        Resource: queueArn,
+        Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
       },
     ],
   };

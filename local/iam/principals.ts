@@ -24,6 +24,9 @@ export function localResourceArns() {
     lakeBucketArn: `arn:aws:s3:::${LOCAL_NAMES.lakeBucket}`,
     jobsTableArn: `arn:aws:dynamodb:${region}:${account}:table/${LOCAL_NAMES.jobsTable}`,
     alertsTopicArn: LOCAL_TOPIC_ARN,
+    // Used by AWS on the functions' behalf (SNS encryption, Lambda's on-failure destination), never called locally.
+    alertsKeyArn: `arn:aws:kms:${region}:${account}:key/etl-alerts`,
+    failureDeadLettersArn: `arn:aws:sqs:${region}:${account}:etl-failure-dead-letters`,
   };
 }
 
