@@ -1,10 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { GetObjectCommand, HeadObjectCommand, DeleteObjectsCommand, S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { jobIdFor } from "../../core/job/jobId.ts";
+import { sourceFromEvent } from "../../core/events/objectCreated.ts";
+import { LOCAL_NAMES, LOCAL_TOPIC_ARN } from "../../local/localEnv.ts";
 import { FUNCTION_NAMES, type FunctionName } from "../../stacks/handlers.ts";
 import { functionPermissions, type Permission } from "../../stacks/policies.ts";
 import { resourceMatches } from "../../local/iam/evaluate.ts";
 import { functionAccessKey, localResourceArns } from "../../local/iam/principals.ts";
-import { RAW, startPipeline, type TestPipeline } from "../helpers/pipeline.ts";
+import { RAW, readJob, startPipeline, type TestPipeline } from "../helpers/pipeline.ts";
 import { objectCreatedEvent, type ObjectCreatedEvent } from "../../core/events/objectCreated.ts";
 import { sweepEvent } from "../../core/job/sweep.ts";
 import { leaveJobRunning } from "../helpers/stuckJob.ts";
@@ -195,5 +200,56 @@ describe("versioned reads and deletes through the IAM check", () => {
     expect(missing).toMatchObject({ name: "NoSuchKey" });
     s3b.destroy();
     await allowed.stop();
+  });
+});
+
+describe("what a refused call looks like to the function and to the user", () => {
+  const credentials = (fn: FunctionName) => ({ accessKeyId: functionAccessKey(fn), secretAccessKey: "local" });
+
+  it("records the job FAILED at the step, naming the action and the resource, and alerts once", async () => {
+    const p = await startPipeline({ iam: { permissions: without({ fn: "clean", action: "s3:PutObject", resource: "arn:aws:s3:::etl-lake/silver/*" }) } });
+    const event = await p.runtime.upload("samples/sales.csv", "incoming/sales.csv");
+    const outcome = await p.runtime.execute(event);
+
+    expect(outcome).toMatchObject({ status: "FAILED", error: { Error: "AccessDenied" } });
+    const job = await readJob(jobIdFor(sourceFromEvent(event)));
+    expect(job).toMatchObject({ status: "FAILED", error: { type: "AccessDenied", step: "clean" } });
+    expect(job?.error.message).toMatch(/etl-clean is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::etl-lake\/silver\/sales\/year=2024\//);
+    const alerts = await p.alerts();
+    expect(alerts.map((a) => a.Message.status)).toEqual(["FAILED"]);
+    await p.stop();
+  });
+
+  it("answers DynamoDB's AccessDeniedException and SNS's AuthorizationError through the real SDK clients", async () => {
+    const p = await startPipeline();
+    const dynamo = new DynamoDBClient({ credentials: credentials("clean") });
+    const put = await dynamo
+      .send(new PutItemCommand({ TableName: LOCAL_NAMES.jobsTable, Item: { job_id: { S: "x" } } }))
+      .catch((e: Error & { $metadata: { httpStatusCode: number } }) => e);
+    expect(put).toMatchObject({
+      name: "AccessDeniedException",
+      message: `User: arn:aws:sts::000000000000:assumed-role/etl-clean-role/etl-clean is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/etl-jobs because no identity-based policy allows the dynamodb:PutItem action`,
+      $metadata: { httpStatusCode: 400 },
+    });
+    // The sweep may query the status index, not the table's other index.
+    const sweep = new DynamoDBClient({ credentials: credentials("sweep") });
+    const query = (index: string) =>
+      sweep.send(
+        new QueryCommand({
+          TableName: LOCAL_NAMES.jobsTable,
+          IndexName: index,
+          KeyConditionExpression: "#k = :v",
+          ExpressionAttributeNames: { "#k": index === "by_status" ? "status" : "dataset" },
+          ExpressionAttributeValues: { ":v": { S: "RUNNING" } },
+        }),
+      );
+    await expect(query("by_status")).resolves.toBeDefined();
+    await expect(query("by_dataset")).rejects.toMatchObject({ name: "AccessDeniedException", message: expect.stringContaining("table/etl-jobs/index/by_dataset") });
+
+    const sns = new SNSClient({ credentials: credentials("extract") });
+    const publish = await sns.send(new PublishCommand({ TopicArn: LOCAL_TOPIC_ARN, Message: "x" })).catch((e) => e);
+    expect(publish).toMatchObject({ name: "AuthorizationErrorException", $metadata: { httpStatusCode: 403 }, message: expect.stringContaining(`sns:Publish on resource: ${LOCAL_TOPIC_ARN}`) });
+    for (const c of [dynamo, sweep, sns]) c.destroy();
+    await p.stop();
   });
 });
