@@ -21,6 +21,7 @@ export default $config({
     const { pipeline } = await import("./stacks/pipeline.ts");
     await import("./stacks/uploadTrigger.ts");
     await import("./stacks/failureTrigger.ts");
+    await import("./stacks/sweep.ts");
     return {
       rawBucket: rawBucket.name,
       lakeBucket: lakeBucket.name,

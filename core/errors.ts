@@ -27,8 +27,17 @@ export class SourceMissingError extends TerminalError {}
 export class MalformedFileError extends TerminalError {}
 /** The file breaks its dataset's contract (missing required columns, a `fail` rule, a frozen schema). */
 export class ContractViolationError extends TerminalError {}
-/** The job's row counts do not add up: rows would have been lost silently. */
-export class RowCountMismatchError extends TerminalError {}
+/**
+ * The file needs more memory or disk than the function has: it will fail the same way on every
+ * retry, so it is terminal; the message names the limit and the file.
+ */
+export class ResourceLimitError extends TerminalError {}
+
+/**
+ * The job's row counts do not add up: rows would have been lost silently. A bug in the pipeline,
+ * not in the file: it fails at the step, so a redrive after the fix runs it again.
+ */
+export class RowCountMismatchError extends EtlError {}
 
 /** A failure expected to pass on retry: throttling, timeouts, a service's 5xx. */
 export class TransientError extends EtlError {}
@@ -41,7 +50,7 @@ export const TERMINAL_ERROR_NAMES = [
   SourceMissingError.name,
   MalformedFileError.name,
   ContractViolationError.name,
-  RowCountMismatchError.name,
+  ResourceLimitError.name,
 ] as const;
 
 /** The error types the state machine retries with backoff. */
@@ -59,13 +68,54 @@ export function isTerminal(error: unknown): boolean {
   return error instanceof Error && (TERMINAL_ERROR_NAMES as readonly string[]).includes(error.name);
 }
 
+/** What a step knows when it fails, so a resource limit can name the file and the limit. */
+export type FailureContext = {
+  /** The object the job is processing. */
+  file?: string;
+  /** The function's memory, in MB (Lambda's `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`). */
+  memoryMb?: number;
+  /** Where the step downloads and DuckDB spills (its ephemeral storage). */
+  scratchDir?: string;
+};
+
+/** DuckDB's "Out of Memory Error: …", and the V8 allocation failures Node survives. */
+function isOutOfMemory(error: Error & { code?: string }): boolean {
+  return (
+    /Out of Memory Error/i.test(error.message) ||
+    error.code === "ERR_MEMORY_ALLOCATION_FAILED" ||
+    (error instanceof RangeError && /allocation failed|Invalid typed array length|Array buffer allocation/i.test(error.message))
+  );
+}
+
+/** ENOSPC from Node, "No space left on device" from DuckDB's writes and spills. */
+function isOutOfDisk(error: Error & { code?: string }): boolean {
+  return error.code === "ENOSPC" || /No space left on device|ENOSPC/i.test(error.message);
+}
+
 /**
- * Maps AWS SDK failures that are worth retrying to `TransientError`, and leaves the rest alone.
- * The SDK marks throttling and 5xx responses with `$retryable` or a server fault.
+ * Names a failure after its cause: a file too large for the function's memory or disk becomes a
+ * terminal `ResourceLimitError` naming the limit and the file; AWS SDK failures worth retrying
+ * (throttling and 5xx, marked `$retryable` or a server fault; network resets) become
+ * `TransientError`; anything else is left alone, a bug that fails the step.
  */
-export function classifyError(error: unknown): unknown {
+export function classifyError(error: unknown, context: FailureContext = {}): unknown {
   if (!(error instanceof Error) || isTerminal(error)) return error;
   const sdk = error as Error & { $retryable?: unknown; $fault?: string; code?: string };
+  const file = context.file ?? "the file";
+  if (isOutOfMemory(sdk)) {
+    const limit = context.memoryMb ? `the function's ${context.memoryMb} MB of memory` : "the memory available";
+    return new ResourceLimitError(
+      `${file} needs more than ${limit} (${error.message}); split it into smaller files or give the step more memory`,
+      { cause: error },
+    );
+  }
+  if (isOutOfDisk(sdk)) {
+    const where = context.scratchDir ? ` in ${context.scratchDir}` : "";
+    return new ResourceLimitError(
+      `${file} needs more disk than the function's ephemeral storage${where} holds (${error.message}); split it into smaller files or give the step more storage`,
+      { cause: error },
+    );
+  }
   const network = ["ECONNRESET", "ETIMEDOUT", "ECONNREFUSED", "EPIPE"].includes(sdk.code ?? "");
   if (sdk.$retryable || sdk.$fault === "server" || network || error.name === "TimeoutError") {
     return new TransientError(`${error.name}: ${error.message}`, { cause: error });

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { classifyError } from "../core/errors.ts";
 import { logger, type Logger } from "../core/log.ts";
-import type { Step } from "../core/steps.ts";
+import type { FunctionName } from "../stacks/handlers.ts";
 import { getServices, type Services } from "./services.ts";
 
 /** What a step's work receives besides its input. */
@@ -9,10 +9,13 @@ export type StepContext = Services & { log: Logger };
 
 /**
  * The one wiring every handler uses: validate the input, run the step, log start and end with
- * the job id, and turn SDK throttling into `TransientError` so the state machine retries it.
+ * the job id, and name a failure after its cause (core/errors.ts `classifyError`): SDK throttling
+ * becomes `TransientError`, which the state machine retries; running out of memory or disk on the
+ * file becomes the terminal `ResourceLimitError`. The step's name is its function's: its AWS
+ * calls go out with that function's credentials.
  */
 export function defineStep<S extends v.GenericSchema, R>(
-  step: Step | "fail",
+  step: FunctionName,
   schema: S,
   work: (input: v.InferOutput<S>, ctx: StepContext) => Promise<R>,
 ): (event: unknown) => Promise<R> {
@@ -22,16 +25,21 @@ export function defineStep<S extends v.GenericSchema, R>(
       const issues = parsed.issues.map((i) => `${v.getDotPath(i) ?? "(input)"}: ${i.message}`).join("; ");
       throw new Error(`Invalid input for step ${step}: ${issues}`);
     }
-    const jobId = (parsed.output as { extract?: { job?: { jobId?: string } } }).extract?.job?.jobId;
+    const input = parsed.output as { extract?: { job?: { jobId?: string; source?: { key?: string } } }; event?: { detail?: { object?: { key?: string } } } };
+    const jobId = input.extract?.job?.jobId;
     const log = logger.with({ step, ...(jobId ? { jobId } : {}) });
     const started = Date.now();
     log.info("step started");
     try {
-      const result = await work(parsed.output, { ...getServices(), log });
+      const result = await work(parsed.output, { ...getServices(step), log });
       log.info("step finished", { durationMs: Date.now() - started });
       return result;
     } catch (error) {
-      const classified = classifyError(error);
+      const classified = classifyError(error, {
+        file: input.extract?.job?.source?.key ?? input.event?.detail?.object?.key,
+        memoryMb: Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) || undefined,
+        scratchDir: getServices(step).settings.ETL_SCRATCH_DIR,
+      });
       log.error("step failed", {
         durationMs: Date.now() - started,
         errorType: (classified as Error).name,

@@ -7,6 +7,7 @@ import { JobTable } from "../core/io/jobTable.ts";
 import { Alerts } from "../core/io/alerts.ts";
 import { loadSettings, type Settings } from "../core/settings.ts";
 import type { EngineOptions } from "../core/engine/engine.ts";
+import type { FunctionName } from "../stacks/handlers.ts";
 
 /** What every handler works with: settings, the user's config and the AWS-facing stores. */
 export type Services = {
@@ -18,20 +19,31 @@ export type Services = {
   engine: (scratchDir: string) => EngineOptions;
 };
 
-let services: Services | undefined;
+/** How the services are built: another config, and environment variables per function. */
+export type ServicesOptions = {
+  /** Variables a function's services see over `process.env` (the local runtime gives each its own credentials). */
+  env?: (fn: FunctionName) => Record<string, string>;
+};
+
+/** Keyed by function; `undefined` is the caller's own identity (the CLI and tests reading results). */
+const services = new Map<FunctionName | undefined, Services>();
 let configOverride: EtlConfig | undefined;
+let options: ServicesOptions = {};
 
 /**
- * The services, built on first use and then kept for the container's life (SDK clients reuse
- * their connections). Built lazily so the local runtime can set the endpoints first.
+ * A function's services, built on first use and then kept for the container's life (SDK clients
+ * reuse their connections). Built lazily so the local runtime can set the endpoints first. In
+ * Lambda each container runs one function, with that function's role in its environment.
  */
-export function getServices(): Services {
-  if (services) return services;
+export function getServices(fn?: FunctionName): Services {
+  const built = services.get(fn);
+  if (built) return built;
+  const env = { ...process.env, ...(fn ? options.env?.(fn) : undefined) };
   const settings = loadSettings();
-  const clients = createClients();
+  const clients = createClients(env);
   // Lambda gives CPU in proportion to memory; DuckDB gets most of the memory, the rest is Node's.
   const lambdaMb = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) || undefined;
-  services = {
+  const created: Services = {
     settings,
     config: configOverride ?? config,
     store: new ObjectStore(clients.s3),
@@ -43,14 +55,16 @@ export function getServices(): Services {
       memoryLimitMb: lambdaMb ? Math.floor(lambdaMb * 0.7) : undefined,
     }),
   };
-  return services;
+  services.set(fn, created);
+  return created;
 }
 
 /**
  * Rebuilds the services on next use, from the environment as it is then, with another config than
  * `etl.config.ts` if given (the CLI's `--config`). The local runtime calls it when it starts.
  */
-export function resetServices(config?: EtlConfig): void {
+export function resetServices(config?: EtlConfig, servicesOptions: ServicesOptions = {}): void {
   configOverride = config;
-  services = undefined;
+  options = servicesOptions;
+  services.clear();
 }

@@ -14,6 +14,11 @@ import { loadHandlers, localFunctionArns, type Handlers } from "./handlers.ts";
 import { asLambdaTask } from "./lambdaInvoke.ts";
 import { LOCAL_NAMES, localEnv } from "./localEnv.ts";
 import { ensureResources } from "./resources.ts";
+import type { Denial } from "./iam/authorize.ts";
+import { guardEmulators } from "./iam/guardEmulators.ts";
+import { functionAccessKey, functionPrincipals } from "./iam/principals.ts";
+import type { FunctionName } from "../stacks/handlers.ts";
+import type { Permission } from "../stacks/policies.ts";
 
 /** How one local execution ended. */
 export type ExecutionOutcome = {
@@ -36,6 +41,11 @@ export type RuntimeOptions = {
   retryIntervals?: Record<string, number>;
   /** Called as the execution enters each state. */
   onState?: (state: string) => void;
+  /**
+   * Each function's AWS calls are checked against its IAM policy, as on AWS (on unless false).
+   * `permissions` replaces the grants of stacks/policies.ts (tests take one away).
+   */
+  iam?: false | { permissions?: Record<FunctionName, Permission[]> };
 };
 
 let sequence = 0;
@@ -57,21 +67,30 @@ export class LocalRuntime {
     readonly alertsQueueUrl: string,
     private readonly handlers: Handlers,
     private readonly options: RuntimeOptions,
+    /** Every call the IAM check refused, oldest first. */
+    readonly denials: Denial[],
   ) {}
 
   /** Starts emulators, points this process's AWS clients at them, creates resources, loads handlers. */
   static async start(options: RuntimeOptions = {}): Promise<LocalRuntime> {
     const stateDir = options.stateDir ? resolve(options.stateDir) : undefined;
     if (stateDir && options.fresh) rmSync(stateDir, { recursive: true, force: true });
-    const emulators = await startEmulators(stateDir && join(stateDir, "emulators"));
+    const denials: Denial[] = [];
+    const raw = await startEmulators(stateDir && join(stateDir, "emulators"));
+    const emulators = options.iam === false
+      ? raw
+      : await guardEmulators(raw, functionPrincipals(options.iam?.permissions), (d) => denials.push(d));
     const scratch = join(stateDir ?? join(process.env.TMPDIR ?? "/tmp", "etl-local"), "scratch");
     mkdirSync(scratch, { recursive: true });
     const env = localEnv(emulators, scratch);
     Object.assign(process.env, env);
     const { alertsQueueUrl } = await ensureResources();
-    (await import("../functions/services.ts")).resetServices(options.config);
+    // Each function signs with its own access key id, which names its policy to the IAM check.
+    (await import("../functions/services.ts")).resetServices(options.config, {
+      env: (fn) => ({ AWS_ACCESS_KEY_ID: functionAccessKey(fn) }),
+    });
     const handlers = await loadHandlers();
-    return new LocalRuntime(emulators, env, alertsQueueUrl, handlers, { ...options, stateDir });
+    return new LocalRuntime(emulators, env, alertsQueueUrl, handlers, { ...options, stateDir }, denials);
   }
 
   /**

@@ -24,4 +24,6 @@ export const FUNCTION_SIZING: Record<FunctionName, Sizing> = {
   archive: { memory: "256 MB", timeout: "5 minutes", duckdb: false },
   notify: { memory: "256 MB", timeout: "30 seconds", duckdb: false },
   fail: { memory: "256 MB", timeout: "30 seconds", duckdb: false },
+  // Pages through the RUNNING jobs of the status index: a few queries and updates an hour.
+  sweep: { memory: "256 MB", timeout: "2 minutes", duckdb: false },
 };

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { alertsTopic } from "./alerts.ts";
+import { alertsKey } from "./alertsKey.ts";
+import { failureDeadLetters } from "./deadLetters.ts";
 import { functionEnvironment } from "./functionEnvironment.ts";
 import { FUNCTION_SIZING } from "./functionSizing.ts";
 import { FUNCTION_NAMES, HANDLERS, type FunctionName } from "./handlers.ts";
@@ -18,9 +20,9 @@ const duckdbVersion: string = JSON.parse(
   readFileSync(join($cli.paths.root, "node_modules/@duckdb/node-api/package.json"), "utf8"),
 ).version;
 
-const permissions = $resolve([rawBucket.arn, lakeBucket.arn, jobsTable.arn, alertsTopic.arn]).apply(
-  ([rawBucketArn, lakeBucketArn, jobsTableArn, alertsTopicArn]) =>
-    functionPermissions({ rawBucketArn, lakeBucketArn, jobsTableArn, alertsTopicArn }),
+const permissions = $resolve([rawBucket.arn, lakeBucket.arn, jobsTable.arn, alertsTopic.arn, alertsKey.arn, failureDeadLetters.arn]).apply(
+  ([rawBucketArn, lakeBucketArn, jobsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn]) =>
+    functionPermissions({ rawBucketArn, lakeBucketArn, jobsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn }),
 );
 
 const environment = functionEnvironment({
@@ -45,7 +47,7 @@ function pipelineFunction(name: FunctionName) {
   });
 }
 
-/** One Lambda function per step, plus the failure recorder. */
+/** One Lambda function per step, plus the failure recorder and the sweep. */
 export const pipelineFunctions = Object.fromEntries(FUNCTION_NAMES.map((name) => [name, pipelineFunction(name)])) as Record<
   FunctionName,
   sst.aws.Function

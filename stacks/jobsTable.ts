@@ -1,13 +1,16 @@
+import { JOBS_BY_DATASET_INDEX, JOBS_BY_STATUS_INDEX } from "../core/job/jobIndexes.ts";
+
 /**
  * The job ledger: one item per job. The indexes serve `etl jobs` by status and by dataset, newest
- * first; finished jobs expire through `expires_at` (epoch seconds).
+ * first (the sweep finds stuck jobs by status); finished jobs expire through `expires_at` (epoch
+ * seconds). Point-in-time recovery restores the ledger to any second of the last 35 days.
  */
 export const jobsTable = new sst.aws.Dynamo("Jobs", {
   fields: { job_id: "string", status: "string", dataset: "string", started_at: "string" },
   primaryIndex: { hashKey: "job_id" },
   globalIndexes: {
-    by_status: { hashKey: "status", rangeKey: "started_at" },
-    by_dataset: { hashKey: "dataset", rangeKey: "started_at" },
+    [JOBS_BY_STATUS_INDEX]: { hashKey: "status", rangeKey: "started_at" },
+    [JOBS_BY_DATASET_INDEX]: { hashKey: "dataset", rangeKey: "started_at" },
   },
   ttl: "expires_at",
   deletionProtection: $app.removal !== "remove",

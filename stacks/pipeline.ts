@@ -1,11 +1,11 @@
 import { pipelineDefinition, type PipelineFunctions } from "../workflows/pipeline.ts";
 import { pipelineFunctions } from "./functions.ts";
-import { FUNCTION_NAMES } from "./handlers.ts";
+import { PIPELINE_FUNCTION_NAMES } from "./handlers.ts";
 import { assumeRolePolicy, policyDocument, stateMachinePermissions } from "./policies.ts";
 
 const accountId = aws.getCallerIdentityOutput().accountId;
-const functionArns = $resolve(FUNCTION_NAMES.map((name) => pipelineFunctions[name].arn)).apply(
-  (arns) => Object.fromEntries(FUNCTION_NAMES.map((name, i) => [name, arns[i]])) as PipelineFunctions,
+const functionArns = $resolve(PIPELINE_FUNCTION_NAMES.map((name) => pipelineFunctions[name].arn)).apply(
+  (arns) => Object.fromEntries(PIPELINE_FUNCTION_NAMES.map((name, i) => [name, arns[i]])) as PipelineFunctions,
 );
 
 /** The state machine's own role: it may invoke the pipeline's functions and nothing else. */

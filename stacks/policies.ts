@@ -1,5 +1,6 @@
 import type { FunctionName } from "./handlers.ts";
 import { LAKE_PREFIXES, RAW_PREFIXES } from "../core/lake/layout.ts";
+import { JOBS_BY_STATUS_INDEX } from "../core/job/jobIndexes.ts";
 
 /** One grant, in the shape `sst.aws.Function`'s `permissions` takes. */
 export type Permission = { actions: string[]; resources: string[] };
@@ -16,10 +17,36 @@ export type TrustPolicyDocument = {
   Statement: { Effect: "Allow"; Action: "sts:AssumeRole"; Principal: { Service: string }; Condition: Record<string, Record<string, string>> }[];
 };
 
-/** The ARNs the functions' grants are scoped to. */
-export type ResourceArns = { rawBucketArn: string; lakeBucketArn: string; jobsTableArn: string; alertsTopicArn: string };
+/** A resource-based policy (a key's, a topic's, a queue's): each statement names who it lets in. */
+export type ResourcePolicyDocument = {
+  Version: "2012-10-17";
+  Statement: {
+    Sid: string;
+    Effect: "Allow" | "Deny";
+    Principal: { Service: string } | { AWS: string } | "*";
+    Action: string[];
+    Resource: string;
+    Condition?: Record<string, Record<string, string | string[] | boolean>>;
+  }[];
+};
 
-/** HeadObject and CopyObject's read side are authorized as GetObject, CopyObject's write side as PutObject. */
+/** The ARNs the functions' grants are scoped to. */
+export type ResourceArns = {
+  rawBucketArn: string;
+  lakeBucketArn: string;
+  jobsTableArn: string;
+  alertsTopicArn: string;
+  /** The customer-managed key the alerts topic is encrypted with. */
+  alertsKeyArn: string;
+  /** Where Lambda puts a failure event the fail function could not process (its on-failure destination). */
+  failureDeadLettersArn: string;
+};
+
+/**
+ * HeadObject and CopyObject's read side are authorized as GetObject, or GetObjectVersion when the
+ * request names a version; CopyObject's write side as PutObject; a delete naming a version as
+ * DeleteObjectVersion.
+ */
 function objects(actions: string[], bucketArn: string, prefixes: string[]): Permission {
   return { actions, resources: prefixes.map((prefix) => `${bucketArn}/${prefix}*`) };
 }
@@ -36,17 +63,29 @@ function listing(bucketArn: string): Permission {
 /**
  * What each function may do, derived from the calls it makes (functions/*.ts): each step reads
  * and writes only its own layers' prefixes. Every step records itself in the job as it starts;
- * only extract creates a job, with a conditional put that detects a duplicate delivery.
+ * only extract creates a job, with a conditional put that detects a duplicate delivery (and
+ * then reads it). test/integration/iam.test.ts takes each grant away in turn and shows a run fail.
+ *
+ * The raw bucket is versioned: a delivery names its object's version, and extract and archive
+ * read (and archive deletes) that version, which S3 authorizes as the `…Version` actions. The
+ * plain actions stay for what names no version: the key's current object, which archive checks
+ * against the job's, and an event without a version id (versioning suspended).
  */
 export function functionPermissions(arns: ResourceArns): Record<FunctionName, Permission[]> {
-  const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic } = arns;
+  const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic, alertsKeyArn: key } = arns;
   const { incoming, archived } = RAW_PREFIXES;
   const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests } = LAKE_PREFIXES;
-  const jobUpdate: Permission = { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table] };
-  const alert: Permission = { actions: ["sns:Publish"], resources: [topic] };
+  // The steps only move their job forward; notify and fail also read it to write the message.
+  const jobUpdate: Permission = { actions: ["dynamodb:UpdateItem"], resources: [table] };
+  const jobRead: Permission = { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table] };
+  // SNS encrypts each message with a data key of the topic's key, asked for as the publisher.
+  const alert: Permission[] = [
+    { actions: ["sns:Publish"], resources: [topic] },
+    { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [key] },
+  ];
   return {
     extract: [
-      objects(["s3:GetObject"], raw, [incoming]),
+      objects(["s3:GetObject", "s3:GetObjectVersion"], raw, [incoming]),
       listing(raw),
       objects(["s3:PutObject"], lake, [bronze]),
       { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources: [table] },
@@ -75,13 +114,25 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
     ],
     archive: [
       objects(["s3:GetObject"], raw, [incoming, archived]),
+      objects(["s3:GetObjectVersion"], raw, [incoming]),
       objects(["s3:PutObject"], raw, [archived]),
-      objects(["s3:DeleteObject"], raw, [incoming]),
+      objects(["s3:DeleteObject", "s3:DeleteObjectVersion"], raw, [incoming]),
       listing(raw),
       jobUpdate,
     ],
-    notify: [jobUpdate, alert],
-    fail: [jobUpdate, alert],
+    notify: [jobRead, ...alert],
+    fail: [
+      jobRead,
+      ...alert,
+      // Lambda sends an event the function could not process to its on-failure destination, as the function's role.
+      { actions: ["sqs:SendMessage"], resources: [arns.failureDeadLettersArn] },
+    ],
+    // Finds jobs stuck RUNNING by the status index, marks them FAILED and alerts.
+    sweep: [
+      { actions: ["dynamodb:Query"], resources: [`${table}/index/${JOBS_BY_STATUS_INDEX}`] },
+      { actions: ["dynamodb:UpdateItem"], resources: [table] },
+      ...alert,
+    ],
   };
 }
 
@@ -116,6 +167,79 @@ export function assumeRolePolicy(service: string, accountId: string): TrustPolic
         Action: "sts:AssumeRole",
         Principal: { Service: service },
         Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+    ],
+  };
+}
+
+/**
+ * The alerts key's policy. The account's IAM policies decide who else uses it (the functions'
+ * grants above); CloudWatch alarms, which publish to the encrypted topic as the service, may
+ * create data keys with it on behalf of this account only.
+ */
+export function alertsKeyPolicy(accountId: string): ResourcePolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AccountIamPolicies",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: ["kms:*"],
+        Resource: "*",
+      },
+      {
+        Sid: "CloudWatchAlarmsPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+    ],
+  };
+}
+
+/** The alerts topic's policy: this account's CloudWatch alarms may publish; nobody may without TLS. */
+export function alertsTopicPolicy(topicArn: string, accountId: string): ResourcePolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "CloudWatchAlarmsPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["sns:Publish"],
+        Resource: topicArn,
+        Condition: {
+          ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:*:${accountId}:alarm:*` },
+          StringEquals: { "aws:SourceAccount": accountId },
+        },
+      },
+      {
+        Sid: "DenyWithoutTls",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["sns:Publish"],
+        Resource: topicArn,
+        Condition: { Bool: { "aws:SecureTransport": false } },
+      },
+    ],
+  };
+}
+
+/** A dead-letter queue's policy: EventBridge may send to it for this one rule's undeliverable events. */
+export function deadLetterQueuePolicy(queueArn: string, ruleArn: string): ResourcePolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "EventBridgeDeadLetters",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: ["sqs:SendMessage"],
+        Resource: queueArn,
+        Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
       },
     ],
   };

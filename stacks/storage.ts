@@ -1,13 +1,17 @@
-import { LAKE_PREFIXES } from "../core/lake/layout.ts";
+import { lakeLifecycle, rawLifecycle, retention, type LifecycleRule } from "./retention.ts";
+
+const keep = retention();
 
 /**
  * SST's Bucket already blocks public access and denies any request without TLS
- * (`enforceHttps`, on by default). Stages that retain their data never empty a bucket on removal.
+ * (`enforceHttps`, on by default). CORS is off: no browser reads these buckets, and SST would
+ * otherwise allow every origin. Stages that retain their data never empty a bucket on removal.
  */
-function secureBucket(name: string, args: { versioning?: boolean; lifecycle?: sst.aws.BucketArgs["lifecycle"] }) {
+function secureBucket(name: string, args: { versioning?: boolean; lifecycle: LifecycleRule[] }) {
   const bucket = new sst.aws.Bucket(name, {
-    ...args,
+    versioning: args.versioning,
     enforceHttps: true,
+    cors: false,
     transform: {
       bucket: (b) => {
         b.forceDestroy = $app.removal === "remove";
@@ -19,14 +23,17 @@ function secureBucket(name: string, args: { versioning?: boolean; lifecycle?: ss
     bucket: bucket.name,
     rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
   });
+  // SST's own lifecycle rules know neither noncurrent versions nor incomplete uploads.
+  new aws.s3.BucketLifecycleConfiguration(`${name}Lifecycle`, { bucket: bucket.name, rules: args.lifecycle });
   return bucket;
 }
 
 /**
  * Uploads land here. Versioned: an upload overwritten by a newer one, or deleted from `incoming/`
- * by archive, stays recoverable, and each delivery carries the version id that identifies it.
+ * by archive, stays recoverable for the retention (`ETL_RETENTION_DAYS`, at least the redrive
+ * window plus a margin), and each delivery carries the version id that identifies it.
  */
-export const rawBucket = secureBucket("Raw", { versioning: true });
+export const rawBucket = secureBucket("Raw", { versioning: true, lifecycle: rawLifecycle(keep) });
 
 /** S3 events go to EventBridge, where one rule per consumer filters by prefix (stacks/uploadTrigger.ts). */
 export const rawBucketEvents = new aws.s3.BucketNotification("RawEvents", {
@@ -34,7 +41,8 @@ export const rawBucketEvents = new aws.s3.BucketNotification("RawEvents", {
   eventbridge: true,
 });
 
-/** Bronze, silver, gold, quarantine and the manifests. Staged gold that load never published (a failed job) is dropped after a week. */
-export const lakeBucket = secureBucket("Lake", {
-  lifecycle: [{ id: "expire-gold-staging", prefix: LAKE_PREFIXES.staging, expiresIn: "7 days" }],
-});
+/**
+ * Bronze, silver, gold, quarantine and the manifests. Outputs staged by an attempt that never
+ * committed (a failed job) stay as long as a redrive may still adopt them, then go.
+ */
+export const lakeBucket = secureBucket("Lake", { lifecycle: lakeLifecycle(keep) });

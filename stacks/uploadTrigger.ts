@@ -1,6 +1,7 @@
 import { uploadPattern } from "./eventPatterns.ts";
 import { pipeline } from "./pipeline.ts";
-import { assumeRolePolicy, policyDocument, startExecutionPermissions } from "./policies.ts";
+import { uploadDeadLetters } from "./deadLetters.ts";
+import { assumeRolePolicy, deadLetterQueuePolicy, policyDocument, startExecutionPermissions } from "./policies.ts";
 import { rawBucket } from "./storage.ts";
 
 const accountId = aws.getCallerIdentityOutput().accountId;
@@ -24,10 +25,18 @@ export const uploadRuleRole = new aws.iam.Role("UploadRuleRole", {
 
 /**
  * The whole event is the execution's input. EventBridge retries a failed StartExecution for up
- * to 24 hours by default; deduplication of repeated deliveries is extract's job (DESIGN.md decision 8).
+ * to 24 hours, then puts the event in the dead letters (alarmed) instead of dropping the upload;
+ * deduplication of repeated deliveries is extract's job (DESIGN.md decision 8).
  */
 export const uploadTarget = new aws.cloudwatch.EventTarget("UploadTarget", {
   rule: uploadRule.name,
   arn: pipeline.arn,
   roleArn: uploadRuleRole.arn,
+  retryPolicy: { maximumEventAgeInSeconds: 24 * 3600, maximumRetryAttempts: 185 },
+  deadLetterConfig: { arn: uploadDeadLetters.arn },
+});
+
+export const uploadDeadLettersAccess = new aws.sqs.QueuePolicy("UploadDeadLettersPolicy", {
+  queueUrl: uploadDeadLetters.url,
+  policy: $resolve([uploadDeadLetters.arn, uploadRule.arn]).apply(([queue, rule]) => JSON.stringify(deadLetterQueuePolicy(queue, rule))),
 });

@@ -21,6 +21,9 @@ export const FAILURE_STATES = { record: "RecordFailure", fail: "Failed", skipped
  */
 const TASK_TIMEOUT_SECONDS = 960;
 
+/** An execution still running after this is ended by Step Functions (TIMED_OUT); the sweep counts on it. */
+export const EXECUTION_TIMEOUT_SECONDS = 6 * 3600;
+
 /**
  * The pipeline as ASL (DESIGN.md decision 3 and 4), one definition for AWS and the local runtime.
  *
@@ -90,7 +93,7 @@ export function pipelineDefinition(fns: PipelineFunctions): StateMachineDefiniti
   return {
     Comment: "Medallion ETL: raw → bronze → silver → gold, one execution per uploaded object.",
     StartAt: stateName(STEPS[0]),
-    TimeoutSeconds: 6 * 3600,
+    TimeoutSeconds: EXECUTION_TIMEOUT_SECONDS,
     States: states,
   };
 }

@@ -10,14 +10,33 @@ import { SNSClient } from "@aws-sdk/client-sns";
  */
 export type Clients = { s3: S3Client; dynamo: DynamoDBDocumentClient; sns: SNSClient };
 
+type Env = Record<string, string | undefined>;
+
+/**
+ * Region, endpoint and credentials from `env` rather than from the SDK's own look-up in
+ * `process.env`, so that each function can be given its own (in Lambda they are the same
+ * variables the SDK reads; the local runtime gives each function its own access key).
+ */
+function clientConfig(env: Env, service: "S3" | "DYNAMODB" | "SNS") {
+  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
+  const credentials = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+    ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
+    : undefined;
+  return {
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+  };
+}
+
 /** Builds the clients from the environment. */
-export function createClients(env: Record<string, string | undefined> = process.env): Clients {
+export function createClients(env: Env = process.env): Clients {
   const forcePathStyle = Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
   return {
-    s3: new S3Client({ forcePathStyle }),
-    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    s3: new S3Client({ forcePathStyle, ...clientConfig(env, "S3") }),
+    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(env, "DYNAMODB")), {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
     }),
-    sns: new SNSClient({}),
+    sns: new SNSClient(clientConfig(env, "SNS")),
   };
 }

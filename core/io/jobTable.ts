@@ -1,8 +1,9 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as v from "valibot";
 import type { Step } from "../steps.ts";
 import { EMPTY_STATS, type Stats } from "../job/stats.ts";
 import { JobRecordSchema, type JobError, type JobRecord, type JobRef } from "../job/jobRecord.ts";
+import { JOBS_BY_STATUS_INDEX } from "../job/jobIndexes.ts";
 
 /** What a new job starts with. */
 export type NewJob = { ref: JobRef; executionId: string; ttlDays: number };
@@ -153,5 +154,24 @@ export class JobTable {
   async get(jobId: string): Promise<JobRecord | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { job_id: jobId }, ConsistentRead: true }));
     return out.Item ? v.parse(JobRecordSchema, out.Item) : undefined;
+  }
+
+  /** RUNNING jobs that started before `cutoff` (ISO), oldest first, from the status index, page by page. */
+  async *runningStartedBefore(cutoff: string): AsyncGenerator<JobRecord> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: JOBS_BY_STATUS_INDEX,
+          KeyConditionExpression: "#status = :running AND started_at < :cutoff",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":running": "RUNNING", ":cutoff": cutoff },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) yield v.parse(JobRecordSchema, item);
+      start = out.LastEvaluatedKey;
+    } while (start);
   }
 }

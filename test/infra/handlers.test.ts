@@ -38,8 +38,8 @@ async function bundle(file: string, external: string[]) {
 }
 
 describe("HANDLERS", () => {
-  it("names one function per step, in order, plus fail", () => {
-    expect(FUNCTION_NAMES).toEqual([...STEPS, "fail"]);
+  it("names one function per step, in order, plus fail and the scheduled sweep", () => {
+    expect(FUNCTION_NAMES).toEqual([...STEPS, "fail", "sweep"]);
   });
 
   it.each(FUNCTION_NAMES)("points %s at a file under functions/", (name) => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { FUNCTION_SIZING } from "../../stacks/functionSizing.ts";
-import { FUNCTION_NAMES, type FunctionName } from "../../stacks/handlers.ts";
+import { PIPELINE_FUNCTION_NAMES, type PipelineFunctionName } from "../../stacks/handlers.ts";
 import { policyDocument, stateMachinePermissions } from "../../stacks/policies.ts";
 import { pipelineDefinition, type PipelineFunctions } from "../../workflows/pipeline.ts";
 import { documentAllows } from "./isAllowed.ts";
 
 const ARNS = Object.fromEntries(
-  FUNCTION_NAMES.map((name) => [name, `arn:aws:lambda:eu-west-1:111122223333:function:etl-${name}`]),
+  PIPELINE_FUNCTION_NAMES.map((name) => [name, `arn:aws:lambda:eu-west-1:111122223333:function:etl-${name}`]),
 ) as PipelineFunctions;
 const definition = pipelineDefinition(ARNS);
 
@@ -28,12 +28,12 @@ function seconds(duration: string): number {
 
 describe("the deployed state machine", () => {
   const taskStates = tasks(definition.States);
-  const functionOf = (resource: unknown) => FUNCTION_NAMES.find((n) => ARNS[n] === resource) as FunctionName | undefined;
+  const functionOf = (resource: unknown) => PIPELINE_FUNCTION_NAMES.find((n) => ARNS[n] === resource) as PipelineFunctionName | undefined;
 
   it("invokes only the seven functions, and each of them", () => {
     expect(taskStates.length).toBeGreaterThan(0);
     for (const [name, state] of taskStates) expect(functionOf(state.Resource), name).toBeDefined();
-    expect(new Set(taskStates.map(([, s]) => functionOf(s.Resource)))).toEqual(new Set(FUNCTION_NAMES));
+    expect(new Set(taskStates.map(([, s]) => functionOf(s.Resource)))).toEqual(new Set(PIPELINE_FUNCTION_NAMES));
   });
 
   it("has a role that may invoke every Task's function", () => {

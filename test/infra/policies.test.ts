@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FUNCTION_NAMES, type FunctionName } from "../../stacks/handlers.ts";
+import { FUNCTION_NAMES, PIPELINE_FUNCTION_NAMES, type FunctionName } from "../../stacks/handlers.ts";
 import {
   assumeRolePolicy,
   functionPermissions,
@@ -13,7 +13,16 @@ const RAW = "arn:aws:s3:::etl-raw";
 const LAKE = "arn:aws:s3:::etl-lake";
 const TABLE = "arn:aws:dynamodb:eu-west-1:111122223333:table/etl-jobs";
 const TOPIC = "arn:aws:sns:eu-west-1:111122223333:etl-alerts";
-const permissions = functionPermissions({ rawBucketArn: RAW, lakeBucketArn: LAKE, jobsTableArn: TABLE, alertsTopicArn: TOPIC });
+const KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd";
+const DLQ = "arn:aws:sqs:eu-west-1:111122223333:failure-dead-letters";
+const permissions = functionPermissions({
+  rawBucketArn: RAW,
+  lakeBucketArn: LAKE,
+  jobsTableArn: TABLE,
+  alertsTopicArn: TOPIC,
+  alertsKeyArn: KEY,
+  failureDeadLettersArn: DLQ,
+});
 
 /** Places a request can target, named as in the expectations below. */
 const OBJECTS: Record<string, string> = {
@@ -37,6 +46,10 @@ const OTHERS: Record<string, string> = {
   "other table": "arn:aws:dynamodb:eu-west-1:111122223333:table/other",
   topic: TOPIC,
   "other topic": "arn:aws:sns:eu-west-1:111122223333:other",
+  key: KEY,
+  "other key": "arn:aws:kms:eu-west-1:111122223333:key/other",
+  "failure dlq": DLQ,
+  "other queue": "arn:aws:sqs:eu-west-1:111122223333:other",
   anything: "*",
 };
 const OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl"];
@@ -52,6 +65,12 @@ const OTHER_ACTIONS = [
   "dynamodb:Scan",
   "sns:Publish",
   "sns:Subscribe",
+  "kms:GenerateDataKey",
+  "kms:Decrypt",
+  "kms:Encrypt",
+  "kms:ScheduleKeyDeletion",
+  "sqs:SendMessage",
+  "sqs:ReceiveMessage",
   "lambda:InvokeFunction",
   "states:StartExecution",
   "iam:PassRole",
@@ -61,6 +80,7 @@ const OTHER_ACTIONS = [
 const EXPECTED: Record<FunctionName, string[]> = {
   extract: [
     "s3:GetObject raw/incoming",
+    "s3:GetObjectVersion raw/incoming",
     "s3:ListBucket raw bucket",
     "s3:PutObject lake/bronze",
     "dynamodb:GetItem table",
@@ -77,7 +97,6 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:DeleteObject lake/silver",
     "s3:DeleteObject lake/quarantine",
     "s3:ListBucket lake bucket",
-    "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
   ],
   aggregate: [
@@ -86,7 +105,6 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:PutObject lake/staging",
     "s3:PutObject lake/jobs",
     "s3:ListBucket lake bucket",
-    "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
   ],
   load: [
@@ -97,20 +115,28 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:DeleteObject lake/gold",
     "s3:DeleteObject lake/staging",
     "s3:ListBucket lake bucket",
-    "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
   ],
   archive: [
     "s3:GetObject raw/incoming",
     "s3:GetObject raw/archived",
+    "s3:GetObjectVersion raw/incoming",
     "s3:PutObject raw/archived",
     "s3:DeleteObject raw/incoming",
+    "s3:DeleteObjectVersion raw/incoming",
     "s3:ListBucket raw bucket",
-    "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
   ],
-  notify: ["dynamodb:GetItem table", "dynamodb:UpdateItem table", "sns:Publish topic"],
-  fail: ["dynamodb:GetItem table", "dynamodb:UpdateItem table", "sns:Publish topic"],
+  notify: ["dynamodb:GetItem table", "dynamodb:UpdateItem table", "sns:Publish topic", "kms:GenerateDataKey key", "kms:Decrypt key"],
+  fail: [
+    "dynamodb:GetItem table",
+    "dynamodb:UpdateItem table",
+    "sns:Publish topic",
+    "kms:GenerateDataKey key",
+    "kms:Decrypt key",
+    "sqs:SendMessage failure dlq",
+  ],
+  sweep: ["dynamodb:Query table index", "dynamodb:UpdateItem table", "sns:Publish topic", "kms:GenerateDataKey key", "kms:Decrypt key"],
 };
 
 function allowedRequests(name: FunctionName): string[] {
@@ -143,7 +169,7 @@ describe("functionPermissions", () => {
 });
 
 describe("stateMachinePermissions", () => {
-  const functions = FUNCTION_NAMES.map((n) => `arn:aws:lambda:eu-west-1:111122223333:function:etl-${n}`);
+  const functions = PIPELINE_FUNCTION_NAMES.map((n) => `arn:aws:lambda:eu-west-1:111122223333:function:etl-${n}`);
   const document = policyDocument(stateMachinePermissions(functions));
 
   it("lets the state machine invoke each of the seven functions", () => {

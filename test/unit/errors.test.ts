@@ -7,6 +7,7 @@ import {
   FileTooLargeError,
   isTerminal,
   MalformedFileError,
+  ResourceLimitError,
   RowCountMismatchError,
   SourceMissingError,
   TERMINAL_ERROR_NAMES,
@@ -23,7 +24,7 @@ const TERMINAL_CLASSES = [
   SourceMissingError,
   MalformedFileError,
   ContractViolationError,
-  RowCountMismatchError,
+  ResourceLimitError,
 ];
 
 /** An error shaped like an AWS SDK v3 service exception. */
@@ -33,7 +34,7 @@ function sdkError(name: string, fields: Record<string, unknown>): Error {
 
 describe("errors", () => {
   it("sets each error's name to its class name, as Lambda reports it", () => {
-    const classes = [EtlError, TerminalError, TransientError, ...TERMINAL_CLASSES];
+    const classes = [EtlError, TerminalError, TransientError, RowCountMismatchError, ...TERMINAL_CLASSES];
 
     const names = classes.map((C) => new C("x").name);
 
@@ -123,5 +124,45 @@ describe("classifyError", () => {
     expect(classifyError(bug)).toBe(bug);
     expect(classifyError("boom")).toBe("boom");
     expect(classifyError(undefined)).toBeUndefined();
+  });
+
+  it("keeps a row count mismatch out of the terminal family: a pipeline bug fails at the step, redrivable", () => {
+    const mismatch = new RowCountMismatchError("sales.csv: 3 of 100 rows read are not accounted for");
+
+    expect(isTerminal(mismatch)).toBe(false);
+    expect(TERMINAL_ERROR_NAMES).not.toContain("RowCountMismatchError");
+    expect(classifyError(mismatch)).toBe(mismatch);
+  });
+
+  it("names DuckDB running out of memory as a terminal resource limit, with the file and the memory", () => {
+    const oom = new Error("Out of Memory Error: failed to allocate data of size 64.0 MiB (2.0 GiB/2.0 GiB used)");
+
+    const classified = classifyError(oom, { file: "incoming/big.csv", memoryMb: 3008 });
+
+    expect(classified).toBeInstanceOf(ResourceLimitError);
+    expect(isTerminal(classified)).toBe(true);
+    expect((classified as Error).message).toMatch(/^incoming\/big\.csv needs more than the function's 3008 MB of memory/);
+    expect((classified as Error).message).toContain("failed to allocate");
+    expect((classified as Error).cause).toBe(oom);
+  });
+
+  it("names Node's own allocation failures as a resource limit too", () => {
+    expect(classifyError(new RangeError("Array buffer allocation failed"), { file: "k" })).toBeInstanceOf(ResourceLimitError);
+    expect(classifyError(Object.assign(new Error("x"), { code: "ERR_MEMORY_ALLOCATION_FAILED" }))).toBeInstanceOf(ResourceLimitError);
+    // An ordinary RangeError is a bug, not a limit.
+    const bug = new RangeError("Invalid time value");
+    expect(classifyError(bug)).toBe(bug);
+  });
+
+  it("names a full disk (Node's ENOSPC, DuckDB's No space left) as a resource limit naming the file and where", () => {
+    const node = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    const duck = new Error('IO Error: Could not write file "/tmp/etl/x/duckdb.tmp": No space left on device');
+
+    const a = classifyError(node, { file: "incoming/big.csv", scratchDir: "/tmp/etl" }) as Error;
+    const b = classifyError(duck, { file: "incoming/big.csv" }) as Error;
+
+    expect(a).toBeInstanceOf(ResourceLimitError);
+    expect(a.message).toMatch(/^incoming\/big\.csv needs more disk than the function's ephemeral storage in \/tmp\/etl holds/);
+    expect(b).toBeInstanceOf(ResourceLimitError);
   });
 });
