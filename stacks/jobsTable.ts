@@ -1,6 +1,7 @@
 /**
  * The job ledger: one item per job. The indexes serve `etl jobs` by status and by dataset, newest
- * first; finished jobs expire through `expires_at` (epoch seconds).
+ * first; a job expires through `expires_at` (epoch seconds), set when it ends: SUCCESS or
+ * SUPERSEDED after ETL_JOB_TTL_DAYS, FAILED after the redrive window (core/job/retention.ts).
  */
 export const jobsTable = new sst.aws.Dynamo("Jobs", {
   fields: { job_id: "string", status: "string", dataset: "string", started_at: "string" },

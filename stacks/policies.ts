@@ -17,7 +17,7 @@ export type TrustPolicyDocument = {
 };
 
 /** The ARNs the functions' grants are scoped to. */
-export type ResourceArns = { rawBucketArn: string; lakeBucketArn: string; jobsTableArn: string; alertsTopicArn: string };
+export type ResourceArns = { rawBucketArn: string; lakeBucketArn: string; jobsTableArn: string; outputsTableArn: string; alertsTopicArn: string };
 
 /** HeadObject and CopyObject's read side are authorized as GetObject, CopyObject's write side as PutObject. */
 function objects(actions: string[], bucketArn: string, prefixes: string[]): Permission {
@@ -39,10 +39,12 @@ function listing(bucketArn: string): Permission {
  * only extract creates a job, with a conditional put that detects a duplicate delivery.
  */
 export function functionPermissions(arns: ResourceArns): Record<FunctionName, Permission[]> {
-  const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic } = arns;
+  const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, outputsTableArn: outputs, alertsTopicArn: topic } = arns;
   const { incoming, archived } = RAW_PREFIXES;
   const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests } = LAKE_PREFIXES;
   const jobUpdate: Permission = { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table] };
+  // The outputs guard (core/io/outputTable.ts): reads are consistent gets, writes conditional puts and updates.
+  const guard = (actions: string[]): Permission => ({ actions: actions.map((a) => `dynamodb:${a}`), resources: [outputs] });
   const alert: Permission = { actions: ["sns:Publish"], resources: [topic] };
   return {
     extract: [
@@ -50,38 +52,50 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       listing(raw),
       objects(["s3:PutObject"], lake, [bronze]),
       { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources: [table] },
+      // An upload older than the key's committed version ends SUPERSEDED before any work.
+      guard(["GetItem"]),
     ],
     clean: [
-      objects(["s3:GetObject"], lake, [bronze, sourceManifests]),
-      objects(["s3:PutObject"], lake, [silver, quarantine, sourceManifests, jobManifests]),
-      // An upload under a key already processed retires the rows the earlier one wrote.
-      objects(["s3:DeleteObject"], lake, [silver, quarantine]),
+      // Staged objects are read by the copies that commit them; the replaced versions' manifests are read to retire them.
+      objects(["s3:GetObject"], lake, [bronze, staging, silver, quarantine, sourceManifests]),
+      objects(["s3:PutObject"], lake, [staging, silver, quarantine, sourceManifests, jobManifests]),
+      // Committing retires the replaced version's objects and clears this job's staging.
+      objects(["s3:DeleteObject"], lake, [staging, silver, quarantine]),
       listing(lake),
       jobUpdate,
+      guard(["GetItem", "PutItem", "UpdateItem"]),
     ],
     aggregate: [
       objects(["s3:GetObject"], lake, [silver, jobManifests]),
       objects(["s3:PutObject"], lake, [staging, jobManifests]),
       listing(lake),
       jobUpdate,
+      guard(["BatchGetItem"]),
     ],
     load: [
-      objects(["s3:GetObject"], lake, [staging, jobManifests]),
+      // Gold is read back (HeadObject) to check which version a concurrent publisher left.
+      objects(["s3:GetObject"], lake, [staging, gold, jobManifests]),
       objects(["s3:PutObject"], lake, [gold, jobManifests]),
-      // Gold partitions that lost their last rows, and the staged copies once published.
+      // Gold partitions that lost their last rows, and staged copies a newer version replaced.
       objects(["s3:DeleteObject"], lake, [gold, staging]),
       listing(lake),
       jobUpdate,
+      guard(["GetItem", "PutItem"]),
     ],
     archive: [
+      // The archived copy comes from the job's bronze copy: exactly its version, whatever incoming/ holds now.
+      objects(["s3:GetObject"], lake, [bronze]),
       objects(["s3:GetObject"], raw, [incoming, archived]),
       objects(["s3:PutObject"], raw, [archived]),
-      objects(["s3:DeleteObject"], raw, [incoming]),
+      // Removing the upload names its version: a newer upload of the key is never removed or hidden.
+      objects(["s3:DeleteObject", "s3:DeleteObjectVersion"], raw, [incoming]),
       listing(raw),
       jobUpdate,
+      guard(["GetItem", "PutItem"]),
     ],
-    notify: [jobUpdate, alert],
-    fail: [jobUpdate, alert],
+    notify: [jobUpdate, alert, guard(["GetItem"])],
+    // A file that can never pass leaves nothing staged.
+    fail: [jobUpdate, alert, objects(["s3:DeleteObject"], lake, [staging]), listing(lake)],
   };
 }
 

@@ -1,4 +1,5 @@
 import { LAKE_PREFIXES } from "../core/lake/layout.ts";
+import { STAGING_RETENTION_DAYS } from "../core/job/retention.ts";
 
 /**
  * SST's Bucket already blocks public access and denies any request without TLS
@@ -34,7 +35,10 @@ export const rawBucketEvents = new aws.s3.BucketNotification("RawEvents", {
   eventbridge: true,
 });
 
-/** Bronze, silver, gold, quarantine and the manifests. Staged gold that load never published (a failed job) is dropped after a week. */
+/**
+ * Bronze, silver, gold, quarantine and the manifests. Staged outputs a job never committed (it
+ * failed, or was superseded while killed) are dropped once no redrive can come for them.
+ */
 export const lakeBucket = secureBucket("Lake", {
-  lifecycle: [{ id: "expire-gold-staging", prefix: LAKE_PREFIXES.staging, expiresIn: "7 days" }],
+  lifecycle: [{ id: "expire-staging", prefix: LAKE_PREFIXES.staging, expiresIn: `${STAGING_RETENTION_DAYS} days` }],
 });

@@ -12,8 +12,9 @@ import { documentAllows, isAllowed } from "./isAllowed.ts";
 const RAW = "arn:aws:s3:::etl-raw";
 const LAKE = "arn:aws:s3:::etl-lake";
 const TABLE = "arn:aws:dynamodb:eu-west-1:111122223333:table/etl-jobs";
+const OUTPUTS = "arn:aws:dynamodb:eu-west-1:111122223333:table/etl-outputs";
 const TOPIC = "arn:aws:sns:eu-west-1:111122223333:etl-alerts";
-const permissions = functionPermissions({ rawBucketArn: RAW, lakeBucketArn: LAKE, jobsTableArn: TABLE, alertsTopicArn: TOPIC });
+const permissions = functionPermissions({ rawBucketArn: RAW, lakeBucketArn: LAKE, jobsTableArn: TABLE, outputsTableArn: OUTPUTS, alertsTopicArn: TOPIC });
 
 /** Places a request can target, named as in the expectations below. */
 const OBJECTS: Record<string, string> = {
@@ -33,6 +34,7 @@ const OTHERS: Record<string, string> = {
   "raw bucket": RAW,
   "lake bucket": LAKE,
   table: TABLE,
+  outputs: OUTPUTS,
   "table index": `${TABLE}/index/by_status`,
   "other table": "arn:aws:dynamodb:eu-west-1:111122223333:table/other",
   topic: TOPIC,
@@ -47,6 +49,7 @@ const OTHER_ACTIONS = [
   "dynamodb:GetItem",
   "dynamodb:PutItem",
   "dynamodb:UpdateItem",
+  "dynamodb:BatchGetItem",
   "dynamodb:DeleteItem",
   "dynamodb:Query",
   "dynamodb:Scan",
@@ -66,19 +69,28 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "dynamodb:GetItem table",
     "dynamodb:PutItem table",
     "dynamodb:UpdateItem table",
+    "dynamodb:GetItem outputs",
   ],
   clean: [
     "s3:GetObject lake/bronze",
+    "s3:GetObject lake/staging",
+    "s3:GetObject lake/silver",
+    "s3:GetObject lake/quarantine",
     "s3:GetObject lake/manifests",
+    "s3:PutObject lake/staging",
     "s3:PutObject lake/silver",
     "s3:PutObject lake/quarantine",
     "s3:PutObject lake/manifests",
     "s3:PutObject lake/jobs",
+    "s3:DeleteObject lake/staging",
     "s3:DeleteObject lake/silver",
     "s3:DeleteObject lake/quarantine",
     "s3:ListBucket lake bucket",
     "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
+    "dynamodb:GetItem outputs",
+    "dynamodb:PutItem outputs",
+    "dynamodb:UpdateItem outputs",
   ],
   aggregate: [
     "s3:GetObject lake/silver",
@@ -88,9 +100,11 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:ListBucket lake bucket",
     "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
+    "dynamodb:BatchGetItem outputs",
   ],
   load: [
     "s3:GetObject lake/staging",
+    "s3:GetObject lake/gold",
     "s3:GetObject lake/jobs",
     "s3:PutObject lake/gold",
     "s3:PutObject lake/jobs",
@@ -99,18 +113,30 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:ListBucket lake bucket",
     "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
+    "dynamodb:GetItem outputs",
+    "dynamodb:PutItem outputs",
   ],
   archive: [
+    "s3:GetObject lake/bronze",
     "s3:GetObject raw/incoming",
     "s3:GetObject raw/archived",
     "s3:PutObject raw/archived",
     "s3:DeleteObject raw/incoming",
+    "s3:DeleteObjectVersion raw/incoming",
     "s3:ListBucket raw bucket",
     "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
+    "dynamodb:GetItem outputs",
+    "dynamodb:PutItem outputs",
   ],
-  notify: ["dynamodb:GetItem table", "dynamodb:UpdateItem table", "sns:Publish topic"],
-  fail: ["dynamodb:GetItem table", "dynamodb:UpdateItem table", "sns:Publish topic"],
+  notify: ["dynamodb:GetItem table", "dynamodb:UpdateItem table", "dynamodb:GetItem outputs", "sns:Publish topic"],
+  fail: [
+    "dynamodb:GetItem table",
+    "dynamodb:UpdateItem table",
+    "sns:Publish topic",
+    "s3:DeleteObject lake/staging",
+    "s3:ListBucket lake bucket",
+  ],
 };
 
 function allowedRequests(name: FunctionName): string[] {
