@@ -5,12 +5,14 @@ export const SettingsSchema = v.object({
   ETL_RAW_BUCKET: v.pipe(v.string(), v.minLength(3)),
   ETL_LAKE_BUCKET: v.pipe(v.string(), v.minLength(3)),
   ETL_JOBS_TABLE: v.pipe(v.string(), v.minLength(3)),
+  /** The outputs table: which version of each shared output (a source key's rows, a silver or gold partition) is current. */
+  ETL_OUTPUTS_TABLE: v.pipe(v.string(), v.minLength(3)),
   ETL_ALERTS_TOPIC_ARN: v.pipe(v.string(), v.startsWith("arn:")),
   /** Largest raw object a job accepts, in bytes. */
   ETL_MAX_FILE_BYTES: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1)), String(5 * 1024 ** 3)),
   /** Scratch space for DuckDB and downloads: Lambda's only writable place is /tmp. */
   ETL_SCRATCH_DIR: v.optional(v.string(), "/tmp/etl"),
-  /** Days a finished job stays in the table before its TTL removes it. */
+  /** Days a job that ended SUCCESS or SUPERSEDED stays in the table before its TTL removes it (FAILED: core/job/retention.ts). */
   ETL_JOB_TTL_DAYS: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1)), "90"),
 });
 

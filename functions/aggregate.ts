@@ -15,8 +15,8 @@ const AggregateInputSchema = v.object({ extract: ExtractedSchema, clean: CleanOu
 
 /**
  * silver → gold: recomputes every gold model of the dataset for each day partition the job
- * touched, from all the silver rows of that partition (not only this job's), and stages the
- * results for the load step to publish.
+ * changed, from all the silver rows of that partition (not only this job's), and stages the
+ * results for the load step to publish; partitions a newer job changed since are left to it.
  */
 export const handler = defineStep("aggregate", AggregateInputSchema, async ({ extract, clean }, ctx): Promise<AggregateOutput> => {
   const { job } = extract;
@@ -26,6 +26,7 @@ export const handler = defineStep("aggregate", AggregateInputSchema, async ({ ex
   const cleaned = await readManifest(ctx.store, clean.manifest, CleanManifestSchema);
   const manifest = await stagePartitions({
     store: ctx.store,
+    outputs: ctx.outputs,
     lakeBucket,
     scratchDir: ctx.settings.ETL_SCRATCH_DIR,
     engine: ctx.engine,
@@ -35,8 +36,9 @@ export const handler = defineStep("aggregate", AggregateInputSchema, async ({ ex
     partitions: cleaned.partitions,
   });
   const ref = { bucket: lakeBucket, key: lake.jobManifest(job.jobId, "aggregate") };
-  await ctx.store.putJson(ref, v.parse(AggregateManifestSchema, manifest));
+  const { skipped, ...staged } = manifest;
+  await ctx.store.putJson(ref, v.parse(AggregateManifestSchema, staged));
   const goldRows = manifest.gold.reduce((n, g) => n + g.rows, 0);
-  ctx.log.info("gold staged", { partitions: cleaned.partitions.length, models: models.length, goldRows });
+  ctx.log.info("gold staged", { partitions: cleaned.partitions.length, leftToNewerJobs: skipped, models: models.length, goldRows });
   return { manifest: ref, goldRows };
 });

@@ -1,12 +1,14 @@
-import { readdir, rm } from "node:fs/promises";
-import { basename, join, relative } from "node:path";
+import { rm } from "node:fs/promises";
+import { basename, join } from "node:path";
 import * as v from "valibot";
 import { matchDataset } from "../core/config/matchDataset.ts";
 import { Engine } from "../core/engine/engine.ts";
 import { gunzipFile } from "../core/format/compression.ts";
 import { withScratch } from "../core/io/scratch.ts";
 import { lake } from "../core/lake/layout.ts";
-import { replaceSource } from "../core/silver/replaceSource.ts";
+import { commitSource } from "../core/commit/commitSource.ts";
+import { orderingKey } from "../core/commit/sequencer.ts";
+import { stageSource } from "../core/commit/stageSource.ts";
 import { ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
 import { cleanFile } from "../core/silver/cleanFile.ts";
 import { defineStep } from "./defineStep.ts";
@@ -14,8 +16,9 @@ import { defineStep } from "./defineStep.ts";
 const CleanInputSchema = v.object({ extract: ExtractedSchema });
 
 /**
- * bronze → silver: reads the bronze copy with DuckDB, writes day-partitioned silver Parquet and
- * quarantined rows, then retires what an earlier upload under the same key had written.
+ * bronze → silver: reads the bronze copy with DuckDB, stages day-partitioned silver Parquet and
+ * quarantined rows, then commits them in place of what the key's earlier version had written,
+ * unless a newer version of the key is committed (core/commit/commitSource.ts).
  */
 export const handler = defineStep("clean", CleanInputSchema, async ({ extract }, ctx): Promise<CleanOutput> => {
   const { job } = extract;
@@ -24,7 +27,7 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   const dataset = matchDataset(ctx.config, job.source.key, job.dataset);
   const fileName = basename(job.source.key);
 
-  const written = await withScratch(ctx.settings.ETL_SCRATCH_DIR, `${job.jobId}-clean`, async (dir) => {
+  const cleaned = await withScratch(ctx.settings.ETL_SCRATCH_DIR, `${job.jobId}-clean`, async (dir) => {
     const downloaded = join(dir, "bronze");
     await ctx.store.download(extract.bronze, downloaded);
     let path = downloaded;
@@ -49,56 +52,61 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
           fileName,
         },
       });
-      const silver: string[] = [];
-      for (const file of await listFiles(result.silverDir)) {
-        const key = lake.silverPrefix(dataset.name) + relative(result.silverDir, file);
-        await ctx.store.upload(file, { bucket: lakeBucket, key });
-        silver.push(key);
-      }
-      const quarantine: string[] = [];
-      if (result.quarantineFile) {
-        const key = lake.quarantine(dataset.name, job.sourceId);
-        await ctx.store.upload(result.quarantineFile, { bucket: lakeBucket, key });
-        quarantine.push(key);
-      }
-      return { result, silver, quarantine };
+      const staged = await stageSource({
+        store: ctx.store,
+        bucket: lakeBucket,
+        jobId: job.jobId,
+        dataset: dataset.name,
+        sourceId: job.sourceId,
+        silverDir: result.silverDir,
+        quarantineFile: result.quarantineFile,
+      });
+      return { result, staged };
     } finally {
       engine.close();
     }
   });
 
-  // A new upload under a key replaces that key's earlier rows: delete what it wrote and is not rewritten.
-  const sourceManifest = { bucket: lakeBucket, key: lake.sourceManifest(dataset.name, job.sourceId) };
-  const previous = await ctx.store.getJson<CleanManifest>(sourceManifest);
-  const { stale, partitions } = replaceSource(previous, job.jobId, written);
-  await ctx.store.delete(lakeBucket, stale);
-  const manifest: CleanManifest = { jobId: job.jobId, silver: written.silver, quarantine: written.quarantine, partitions };
+  // Everything above only staged: from here the version replaces the key's earlier one, unless a newer one did.
+  const commit = await commitSource({
+    store: ctx.store,
+    outputs: ctx.outputs,
+    bucket: lakeBucket,
+    sequencer: orderingKey(job.source.sequencer),
+    manifest: cleaned.staged,
+  });
+  const committed = commit.outcome === "committed";
+  const manifest: CleanManifest = {
+    jobId: job.jobId,
+    outcome: commit.outcome,
+    silver: committed ? cleaned.staged.silver : [],
+    quarantine: committed ? cleaned.staged.quarantine : [],
+    partitions: commit.partitions,
+  };
   const jobManifest = { bucket: lakeBucket, key: lake.jobManifest(job.jobId, "clean") };
   await ctx.store.putJson(jobManifest, manifest);
-  await ctx.store.putJson(sourceManifest, manifest);
+  const { result } = cleaned;
   await ctx.jobs.update(job.jobId, {
-    format: {
-      format: extract.format,
-      compression: extract.compression,
-      encoding: written.result.encoding,
-      dialect: written.result.dialect,
-    },
-    columns: written.result.columns,
-    discardedColumns: written.result.discardedColumns,
-    expectations: written.result.expectations,
-    stats: written.result.stats,
+    format: { format: extract.format, compression: extract.compression, encoding: result.encoding, dialect: result.dialect },
+    columns: result.columns,
+    discardedColumns: result.discardedColumns,
+    expectations: result.expectations,
+    stats: result.stats,
     manifests: { clean: jobManifest.key },
   });
-  ctx.log.info("silver written", { ...written.result.stats, files: written.silver.length, replaced: stale.length });
+  // Superseded with nothing to recompute: the job ends here; otherwise gold follows what changed.
+  const superseded = !committed && !commit.partitions.length;
+  if (superseded) await ctx.jobs.finish(job.jobId, "SUPERSEDED");
+  ctx.log.info(committed ? "silver committed" : "superseded by a newer upload of the key", {
+    ...result.stats,
+    files: manifest.silver.length,
+    partitions: commit.partitions.length,
+  });
   return {
     manifest: jobManifest,
-    inputRows: written.result.stats.inputRows,
-    silverRows: written.result.stats.silverRows,
-    partitions: partitions.length,
+    superseded,
+    inputRows: result.stats.inputRows,
+    silverRows: result.stats.silverRows,
+    partitions: commit.partitions.length,
   };
 });
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
-}

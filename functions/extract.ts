@@ -5,6 +5,7 @@ import { decodeEventKey, ObjectCreatedEventSchema, sourceFromEvent } from "../co
 import { EmptyFileError, FileTooLargeError, SourceMissingError } from "../core/errors.ts";
 import { isGzip, sniffFormat } from "../core/format/sniffFormat.ts";
 import { inflateHead } from "../core/format/compression.ts";
+import { orderingKey } from "../core/commit/sequencer.ts";
 import { jobIdFor, sourceIdFor } from "../core/job/jobId.ts";
 import type { JobRef } from "../core/job/jobRecord.ts";
 import { lake } from "../core/lake/layout.ts";
@@ -20,7 +21,8 @@ const ExtractInputSchema = v.object({
 });
 
 /**
- * raw → bronze: records the job RUNNING (or reports a duplicate delivery), checks the upload,
+ * raw → bronze: records the job RUNNING (or reports a duplicate delivery, or ends it SUPERSEDED
+ * when a newer upload of the key is already committed), checks the upload,
  * sniffs its format from its first bytes and copies it unchanged to bronze.
  */
 export const handler = defineStep("extract", ExtractInputSchema, async (input, ctx): Promise<ExtractOutput> => {
@@ -45,10 +47,17 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
     sourceId: sourceIdFor(source),
     startedAt: input.startedAt,
   };
-  const outcome = await ctx.jobs.start({ ref: job, executionId: input.executionId, ttlDays: ctx.settings.ETL_JOB_TTL_DAYS });
+  const outcome = await ctx.jobs.start({ ref: job, executionId: input.executionId });
   if (outcome === "duplicate") {
     ctx.log.info("duplicate delivery skipped", { jobId: job.jobId });
-    return { skipped: true, job };
+    return { skipped: true, superseded: false, job };
+  }
+  // Versions of a key apply in S3's order: an upload older than the committed one has nothing to do.
+  const committed = await ctx.outputs.source(dataset.name, job.sourceId);
+  if (committed && committed.job_id !== job.jobId && committed.sequencer > orderingKey(job.source.sequencer)) {
+    await ctx.jobs.finish(job.jobId, "SUPERSEDED");
+    ctx.log.info("superseded by a newer upload of the key", { jobId: job.jobId, committedJob: committed.job_id });
+    return { skipped: true, superseded: true, job };
   }
   const fileName = basename(source.key);
   if (!info) {
@@ -67,5 +76,5 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
   const bronze = { bucket: ctx.settings.ETL_LAKE_BUCKET, key: lake.bronze(dataset.name, job.jobId, source.key) };
   await ctx.store.copy(source, bronze);
   await ctx.jobs.update(job.jobId, { format: { format, compression: gzip ? "gzip" : "none" } });
-  return { skipped: false, job, bronze, format, compression: gzip ? "gzip" : "none" };
+  return { skipped: false, superseded: false, job, bronze, format, compression: gzip ? "gzip" : "none" };
 });

@@ -4,6 +4,7 @@ import { TERMINAL_ERROR_NAMES } from "../core/errors.ts";
 import { ObjectCreatedEventSchema, sourceFromEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
 import { jobIdFor } from "../core/job/jobId.ts";
 import { failureMessage } from "../core/job/messages.ts";
+import { lake } from "../core/lake/layout.ts";
 import { defineStep, type StepContext } from "./defineStep.ts";
 
 /** The state machine's Catch path: the execution's state (the upload event plus step pointers) and `{Error, Cause}`. */
@@ -67,9 +68,15 @@ async function record(
   }
   const step = job?.step ?? "extract";
   const marked = job ? await ctx.jobs.fail(job.job_id, { ...error, step }) : true;
+  const terminal = (TERMINAL_ERROR_NAMES as readonly string[]).includes(error.type);
+  // A file that can never pass is not redriven: what it staged (never committed) goes now. Other
+  // failures keep their staging for the redrive (core/job/retention.ts).
+  if (job && terminal && (marked || job.status === "FAILED")) {
+    const bucket = ctx.settings.ETL_LAKE_BUCKET;
+    await ctx.store.delete(bucket, await ctx.store.list(bucket, lake.stagingPrefix(job.job_id)));
+  }
   // Already FAILED: the other path (or an earlier try of this one) got here first; alert only if it could not.
   if (!marked && (job?.status !== "FAILED" || job.alerted_at)) return { marked: false, alerted: false };
-  const terminal = (TERMINAL_ERROR_NAMES as readonly string[]).includes(error.type);
   const message = failureMessage(
     {
       jobId: job?.job_id ?? "unknown",

@@ -7,14 +7,14 @@ import { defineStep } from "./defineStep.ts";
 
 const LoadInputSchema = v.object({ extract: ExtractedSchema, aggregate: AggregateOutputSchema });
 
-/** Publishes the gold partitions aggregate staged, and records the job's gold stats. */
+/** Publishes the gold partitions aggregate staged, each unless a newer version of it is published, and records the job's gold stats. */
 export const handler = defineStep("load", LoadInputSchema, async ({ extract, aggregate }, ctx): Promise<LoadOutput> => {
   const { job } = extract;
   await ctx.jobs.enterStep(job.jobId, "load");
   const record = { bucket: ctx.settings.ETL_LAKE_BUCKET, key: lake.jobManifest(job.jobId, "load") };
   const staged = await readManifest(ctx.store, aggregate.manifest, AggregateManifestSchema);
-  const published = await publishGold(ctx.store, staged, record);
-  await ctx.jobs.update(job.jobId, { stats: { goldRows: aggregate.goldRows }, manifests: { load: record.key } });
-  ctx.log.info("gold published", { objects: published.gold.length, removed: published.removed.length });
-  return { manifest: record, goldRows: aggregate.goldRows };
+  const published = await publishGold(ctx.store, ctx.outputs, staged, record);
+  await ctx.jobs.update(job.jobId, { stats: { goldRows: published.goldRows }, manifests: { load: record.key } });
+  ctx.log.info("gold published", { objects: published.gold.length, removed: published.removed.length, goldRows: published.goldRows });
+  return { manifest: record, goldRows: published.goldRows };
 });

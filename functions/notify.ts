@@ -5,12 +5,19 @@ import { defineStep } from "./defineStep.ts";
 
 const NotifyInputSchema = v.object({ extract: ExtractedSchema, load: LoadOutputSchema });
 
-/** Marks the job SUCCESS, then publishes the summary. A failed publish is logged, never fails the job. */
+/**
+ * Ends the job: SUCCESS when its version of the key is the committed one, SUPERSEDED when a newer
+ * upload of the key took its place meanwhile (this job then only kept gold right), and publishes
+ * the summary of a success. A failed publish is logged, never fails the job.
+ */
 export const handler = defineStep("notify", NotifyInputSchema, async ({ extract }, ctx) => {
   const { job } = extract;
   await ctx.jobs.enterStep(job.jobId, "notify");
-  await ctx.jobs.succeed(job.jobId);
+  const committed = await ctx.outputs.source(job.dataset, job.sourceId);
+  const status = committed?.job_id === job.jobId ? "SUCCESS" : "SUPERSEDED";
+  await ctx.jobs.finish(job.jobId, status);
   const record = (await ctx.jobs.get(job.jobId))!;
+  if (record.status !== "SUCCESS") return { status: record.status };
   const durationMs = Date.parse(record.finished_at ?? record.updated_at) - Date.parse(record.started_at);
   const message = successMessage(record, ctx.settings.ETL_LAKE_BUCKET, durationMs);
   try {

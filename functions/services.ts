@@ -4,6 +4,8 @@ import type { EtlConfig } from "../core/config/defineConfig.ts";
 import { createClients } from "../core/io/clients.ts";
 import { ObjectStore } from "../core/io/objectStore.ts";
 import { JobTable } from "../core/io/jobTable.ts";
+import { OutputTable } from "../core/io/outputTable.ts";
+import { FAILED_JOB_TTL_DAYS } from "../core/job/retention.ts";
 import { Alerts } from "../core/io/alerts.ts";
 import { loadSettings, type Settings } from "../core/settings.ts";
 import type { EngineOptions } from "../core/engine/engine.ts";
@@ -15,6 +17,7 @@ export type Services = {
   config: EtlConfig;
   store: ObjectStore;
   jobs: JobTable;
+  outputs: OutputTable;
   alerts: Alerts;
   engine: (scratchDir: string) => EngineOptions;
 };
@@ -47,7 +50,8 @@ export function getServices(fn?: FunctionName): Services {
     settings,
     config: configOverride ?? config,
     store: new ObjectStore(clients.s3),
-    jobs: new JobTable(clients.dynamo, settings.ETL_JOBS_TABLE),
+    jobs: new JobTable(clients.dynamo, settings.ETL_JOBS_TABLE, { finalDays: settings.ETL_JOB_TTL_DAYS, failedDays: FAILED_JOB_TTL_DAYS }),
+    outputs: new OutputTable(clients.dynamo, settings.ETL_OUTPUTS_TABLE),
     alerts: new Alerts(clients.sns, settings.ETL_ALERTS_TOPIC_ARN),
     engine: (scratchDir) => ({
       scratchDir,

@@ -10,7 +10,7 @@ import type { ExecutionOutcome } from "./runtime.ts";
 /** One job as `etl run --json` prints it: the CLI's machine-readable contract. */
 export type JobResult = {
   jobId: string;
-  status: "SUCCESS" | "FAILED" | "SKIPPED";
+  status: "SUCCESS" | "FAILED" | "SKIPPED" | "SUPERSEDED";
   dataset: string;
   source: { bucket: string; key: string };
   stats: Stats;
@@ -24,7 +24,8 @@ export async function jobResult(event: ObjectCreatedEvent, outcome: ExecutionOut
   const { jobs, store } = getServices();
   const source = sourceFromEvent(event);
   const jobId = jobIdFor(source);
-  const skipped = (outcome.output?.extract as { skipped?: boolean } | undefined)?.skipped === true;
+  const extracted = outcome.output?.extract as { skipped?: boolean; superseded?: boolean } | undefined;
+  const skipped = extracted?.skipped === true && extracted.superseded !== true;
   const job = await jobs.get(jobId);
   const result = (status: JobResult["status"], stats: Stats, outputs: JobResult["outputs"], error?: JobError): JobResult => ({
     jobId,
@@ -38,6 +39,8 @@ export async function jobResult(event: ObjectCreatedEvent, outcome: ExecutionOut
   });
   const outputs: JobResult["outputs"] = { silver: [], gold: [], quarantine: [] };
   if (skipped) return result("SKIPPED", { ...EMPTY_STATS }, outputs);
+  // A newer upload of the key is what the lake shows: this job's outputs are not there.
+  if (outcome.status === "SUCCEEDED" && job?.status === "SUPERSEDED") return result("SUPERSEDED", { ...EMPTY_STATS, ...job.stats }, outputs);
 
   const lakeBucket = getServices().settings.ETL_LAKE_BUCKET;
   const read = async <S extends v.GenericSchema>(schema: S, key?: string) =>

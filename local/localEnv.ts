@@ -5,6 +5,7 @@ export const LOCAL_NAMES = {
   rawBucket: "etl-raw",
   lakeBucket: "etl-lake",
   jobsTable: "etl-jobs",
+  outputsTable: "etl-outputs",
   alertsTopic: "etl-alerts",
   alertsInbox: "etl-alerts-inbox",
   region: "us-east-1",
@@ -31,6 +32,7 @@ export function localEnv(emulators: Emulators, scratchDir: string): Record<strin
     ETL_RAW_BUCKET: LOCAL_NAMES.rawBucket,
     ETL_LAKE_BUCKET: LOCAL_NAMES.lakeBucket,
     ETL_JOBS_TABLE: LOCAL_NAMES.jobsTable,
+    ETL_OUTPUTS_TABLE: LOCAL_NAMES.outputsTable,
     ETL_ALERTS_TOPIC_ARN: LOCAL_TOPIC_ARN,
     ETL_SCRATCH_DIR: scratchDir,
   };

@@ -6,8 +6,8 @@ import { LOCAL_NAMES } from "./localEnv.ts";
 
 /**
  * Creates locally what stacks/ creates on AWS, through the same APIs: the two buckets (the raw one
- * versioned, as deployed, so uploads get version ids and reads name them), the jobs
- * table with its indexes, the alerts topic, and a queue subscribed to it so alerts can be read.
+ * versioned, as deployed, so uploads get version ids and reads name them), the jobs table with its
+ * indexes, the outputs table, the alerts topic, and a queue subscribed to it so alerts can be read.
  * Idempotent: a persisted state directory already has them. Returns the inbox queue URL.
  */
 export async function ensureResources(): Promise<{ alertsQueueUrl: string }> {
@@ -36,6 +36,18 @@ export async function ensureResources(): Promise<{ alertsQueueUrl: string }> {
         AttributeDefinitions: ["job_id", "status", "dataset", "started_at"].map((a) => ({ AttributeName: a, AttributeType: "S" as const })),
         KeySchema: [{ AttributeName: "job_id", KeyType: "HASH" }],
         GlobalSecondaryIndexes: [index("by_status", "status"), index("by_dataset", "dataset")],
+      }),
+    );
+  }
+
+  const outputs = await dynamo.send(new DescribeTableCommand({ TableName: LOCAL_NAMES.outputsTable })).catch(() => undefined);
+  if (!outputs) {
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: LOCAL_NAMES.outputsTable,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
       }),
     );
   }

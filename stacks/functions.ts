@@ -7,6 +7,7 @@ import { functionEnvironment } from "./functionEnvironment.ts";
 import { FUNCTION_SIZING } from "./functionSizing.ts";
 import { FUNCTION_NAMES, HANDLERS, type FunctionName } from "./handlers.ts";
 import { jobsTable } from "./jobsTable.ts";
+import { outputsTable } from "./outputsTable.ts";
 import { functionPermissions } from "./policies.ts";
 import { lakeBucket, rawBucket } from "./storage.ts";
 
@@ -20,15 +21,16 @@ const duckdbVersion: string = JSON.parse(
   readFileSync(join($cli.paths.root, "node_modules/@duckdb/node-api/package.json"), "utf8"),
 ).version;
 
-const permissions = $resolve([rawBucket.arn, lakeBucket.arn, jobsTable.arn, alertsTopic.arn, alertsKey.arn, failureDeadLetters.arn]).apply(
-  ([rawBucketArn, lakeBucketArn, jobsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn]) =>
-    functionPermissions({ rawBucketArn, lakeBucketArn, jobsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn }),
+const permissions = $resolve([rawBucket.arn, lakeBucket.arn, jobsTable.arn, outputsTable.arn, alertsTopic.arn, alertsKey.arn, failureDeadLetters.arn]).apply(
+  ([rawBucketArn, lakeBucketArn, jobsTableArn, outputsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn]) =>
+    functionPermissions({ rawBucketArn, lakeBucketArn, jobsTableArn, outputsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn }),
 );
 
 const environment = functionEnvironment({
   rawBucket: rawBucket.name,
   lakeBucket: lakeBucket.name,
   jobsTable: jobsTable.name,
+  outputsTable: outputsTable.name,
   alertsTopicArn: alertsTopic.arn,
 });
 

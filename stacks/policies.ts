@@ -35,6 +35,8 @@ export type ResourceArns = {
   rawBucketArn: string;
   lakeBucketArn: string;
   jobsTableArn: string;
+  /** The outputs guard: one item per shared output (core/io/outputTable.ts). */
+  outputsTableArn: string;
   alertsTopicArn: string;
   /** The customer-managed key the alerts topic is encrypted with. */
   alertsKeyArn: string;
@@ -72,7 +74,7 @@ function listing(bucketArn: string): Permission {
  * against the job's, and an event without a version id (versioning suspended).
  */
 export function functionPermissions(arns: ResourceArns): Record<FunctionName, Permission[]> {
-  const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic, alertsKeyArn: key } = arns;
+  const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic, alertsKeyArn: key, outputsTableArn: outputs } = arns;
   const { incoming, archived } = RAW_PREFIXES;
   const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests } = LAKE_PREFIXES;
   // The steps only move their job forward; notify and fail also read it to write the message.
@@ -83,47 +85,63 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
     { actions: ["sns:Publish"], resources: [topic] },
     { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [key] },
   ];
+  // The outputs guard (core/io/outputTable.ts): reads are consistent gets, writes conditional puts and updates.
+  const guard = (actions: string[]): Permission => ({ actions: actions.map((a) => `dynamodb:${a}`), resources: [outputs] });
   return {
     extract: [
       objects(["s3:GetObject", "s3:GetObjectVersion"], raw, [incoming]),
       listing(raw),
       objects(["s3:PutObject"], lake, [bronze]),
       { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources: [table] },
+      // An upload older than the key's committed version ends SUPERSEDED before any work.
+      guard(["GetItem"]),
     ],
     clean: [
-      objects(["s3:GetObject"], lake, [bronze, sourceManifests]),
-      objects(["s3:PutObject"], lake, [silver, quarantine, sourceManifests, jobManifests]),
-      // An upload under a key already processed retires the rows the earlier one wrote.
-      objects(["s3:DeleteObject"], lake, [silver, quarantine]),
+      // Staged objects are read by the copies that commit them; the replaced versions' manifests are read to retire them.
+      objects(["s3:GetObject"], lake, [bronze, staging, silver, quarantine, sourceManifests]),
+      objects(["s3:PutObject"], lake, [staging, silver, quarantine, sourceManifests, jobManifests]),
+      // Committing retires the replaced version's objects and clears this job's staging.
+      objects(["s3:DeleteObject"], lake, [staging, silver, quarantine]),
       listing(lake),
       jobUpdate,
+      guard(["GetItem", "PutItem", "UpdateItem"]),
     ],
     aggregate: [
       objects(["s3:GetObject"], lake, [silver, jobManifests]),
       objects(["s3:PutObject"], lake, [staging, jobManifests]),
       listing(lake),
       jobUpdate,
+      guard(["BatchGetItem"]),
     ],
     load: [
-      objects(["s3:GetObject"], lake, [staging, jobManifests]),
+      // Gold is read back (HeadObject) to check which version a concurrent publisher left.
+      objects(["s3:GetObject"], lake, [staging, gold, jobManifests]),
       objects(["s3:PutObject"], lake, [gold, jobManifests]),
-      // Gold partitions that lost their last rows, and the staged copies once published.
+      // Gold partitions that lost their last rows, and staged copies a newer version replaced.
       objects(["s3:DeleteObject"], lake, [gold, staging]),
       listing(lake),
       jobUpdate,
+      guard(["GetItem", "PutItem"]),
     ],
     archive: [
+      // The archived copy comes from the job's bronze copy: exactly its version, whatever incoming/ holds now.
+      objects(["s3:GetObject"], lake, [bronze]),
       objects(["s3:GetObject"], raw, [incoming, archived]),
       objects(["s3:GetObjectVersion"], raw, [incoming]),
       objects(["s3:PutObject"], raw, [archived]),
+      // Removing the upload names its version: a newer upload of the key is never removed or hidden.
       objects(["s3:DeleteObject", "s3:DeleteObjectVersion"], raw, [incoming]),
       listing(raw),
       jobUpdate,
+      guard(["GetItem", "PutItem"]),
     ],
-    notify: [jobRead, ...alert],
+    notify: [jobRead, ...alert, guard(["GetItem"])],
     fail: [
       jobRead,
       ...alert,
+      // A file that can never pass leaves nothing staged.
+      objects(["s3:DeleteObject"], lake, [staging]),
+      listing(lake),
       // Lambda sends an event the function could not process to its on-failure destination, as the function's role.
       { actions: ["sqs:SendMessage"], resources: [arns.failureDeadLettersArn] },
     ],

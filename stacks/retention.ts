@@ -1,7 +1,5 @@
+import { REDRIVE_WINDOW_DAYS, STAGING_RETENTION_DAYS } from "../core/job/retention.ts";
 import { LAKE_PREFIXES } from "../core/lake/layout.ts";
-
-/** How long Step Functions lets a failed execution be redriven. */
-export const REDRIVE_WINDOW_DAYS = 14;
 /** Kept beyond the window, so a redrive on its last day still finds what it reads. */
 const MARGIN_DAYS = 7;
 
@@ -27,7 +25,8 @@ export function retention(env: Record<string, string | undefined> = process.env)
   if (!Number.isInteger(days) || days < minimum) {
     throw new Error(`ETL_RETENTION_DAYS must be a whole number of days of at least ${minimum} (the ${REDRIVE_WINDOW_DAYS}-day redrive window plus ${MARGIN_DAYS}), not ${raw}`);
   }
-  return { noncurrentVersionDays: days, stagingDays: days, incompleteUploadDays: 7 };
+  // Staging outlives a FAILED job's record (core/job/retention.ts), whatever the retention says.
+  return { noncurrentVersionDays: days, stagingDays: Math.max(days, STAGING_RETENTION_DAYS), incompleteUploadDays: 7 };
 }
 
 /** One S3 lifecycle rule, in the shape `aws.s3.BucketLifecycleConfiguration` takes. */

@@ -13,7 +13,10 @@ export type StateMachineDefinition = {
 };
 
 /** The state names outside the step list. */
-export const FAILURE_STATES = { record: "RecordFailure", fail: "Failed", skipped: "Skipped" } as const;
+export const FAILURE_STATES = { record: "RecordFailure", fail: "Failed", skipped: "Skipped", superseded: "Superseded" } as const;
+
+/** The Choice states that end an execution early: after extract (duplicate or older upload) and after clean (older upload). */
+export const CHOICE_STATES = { extract: "IsDuplicateDelivery", clean: "IsSuperseded" } as const;
 
 /**
  * Seconds a step may run, above Lambda's own 900-second limit: the function's timeout fires first
@@ -61,21 +64,35 @@ export function pipelineDefinition(fns: PipelineFunctions): StateMachineDefiniti
         },
       ],
       Catch: [{ ErrorEquals: [...TERMINAL_ERROR_NAMES], ResultPath: "$.error", Next: FAILURE_STATES.record }],
-      ...(step === "extract"
-        ? { Next: "IsDuplicateDelivery" }
+      ...(step === "extract" || step === "clean"
+        ? { Next: CHOICE_STATES[step] }
         : next
           ? { Next: stateName(next) }
           : { End: true }),
     };
     if (step === "extract") {
-      states.IsDuplicateDelivery = {
+      states[CHOICE_STATES.extract] = {
         Type: "Choice",
-        Choices: [{ Variable: "$.extract.skipped", BooleanEquals: true, Next: FAILURE_STATES.skipped }],
-        Default: stateName(STEPS[1]),
+        Choices: [
+          { Variable: "$.extract.superseded", BooleanEquals: true, Next: FAILURE_STATES.superseded },
+          { Variable: "$.extract.skipped", BooleanEquals: true, Next: FAILURE_STATES.skipped },
+        ],
+        Default: stateName(next!),
+      };
+    }
+    if (step === "clean") {
+      states[CHOICE_STATES.clean] = {
+        Type: "Choice",
+        Choices: [{ Variable: "$.clean.superseded", BooleanEquals: true, Next: FAILURE_STATES.superseded }],
+        Default: stateName(next!),
       };
     }
   });
   states[FAILURE_STATES.skipped] = { Type: "Succeed", Comment: "A duplicate delivery of an object version already processed." };
+  states[FAILURE_STATES.superseded] = {
+    Type: "Succeed",
+    Comment: "A newer upload of the same key is committed; the step recorded the job SUPERSEDED and nothing changed.",
+  };
   states[FAILURE_STATES.record] = {
     Type: "Task",
     Resource: fns.fail,

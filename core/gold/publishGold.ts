@@ -1,29 +1,48 @@
+import { publishLatest } from "../commit/publishLatest.ts";
 import type { ObjectRef, ObjectStore } from "../io/objectStore.ts";
+import { outputId, type OutputTable } from "../io/outputTable.ts";
 import { lake } from "../lake/layout.ts";
 import type { AggregateManifest, LoadManifest } from "../pointers.ts";
 
 /**
- * Publishes staged gold partitions: each replaces the published object with one server-side copy
- * (a reader sees the old object or the new one, never a mix), partitions left without rows are
- * removed, the record of what was published is written, and only then is staging cleared. Run
- * again after it finished, it finds that record and does nothing.
+ * Publishes staged gold partitions, each only if the silver version it was built from is the
+ * newest published for that partition (core/commit/publishLatest.ts): one server-side copy
+ * replaces the object (a reader sees the old or the new, never a mix), a partition left without
+ * rows is removed. A staged object that lost to a newer one, or that a newer one replaced, is
+ * deleted; the published one stays staged so a repair can copy it again. Run again after it
+ * finished, it finds its record and does nothing.
  */
-export async function publishGold(store: ObjectStore, staged: AggregateManifest, record: ObjectRef): Promise<LoadManifest> {
+export async function publishGold(
+  store: ObjectStore,
+  outputs: OutputTable,
+  staged: AggregateManifest,
+  record: ObjectRef,
+): Promise<LoadManifest> {
   const done = await store.getJson<LoadManifest>(record);
   if (done) return done;
   const bucket = record.bucket;
-  const manifest: LoadManifest = { jobId: staged.jobId, gold: [], removed: [] };
+  const manifest: LoadManifest = { jobId: staged.jobId, gold: [], removed: [], goldRows: 0 };
+  const obsolete: string[] = [];
   for (const g of staged.gold) {
     const target = lake.gold(g.model, g.partition);
-    if (g.staged) {
-      await store.copy({ bucket, key: g.staged }, { bucket, key: target });
-      manifest.gold.push(target);
-    } else {
-      manifest.removed.push(target);
+    const { published, replaced } = await publishLatest({
+      store,
+      outputs,
+      id: outputId.gold(g.model, g.partition),
+      version: g.version,
+      jobId: staged.jobId,
+      from: g.staged ? { bucket, key: g.staged } : undefined,
+      target: { bucket, key: target },
+    });
+    if (published) {
+      (g.staged ? manifest.gold : manifest.removed).push(target);
+      manifest.goldRows += g.rows;
+    } else if (g.staged) {
+      obsolete.push(g.staged);
     }
+    if (replaced?.from && replaced.job_id !== staged.jobId) obsolete.push(replaced.from.key);
   }
-  await store.delete(bucket, manifest.removed);
   await store.putJson(record, manifest);
-  await store.delete(bucket, staged.gold.flatMap((g) => (g.staged ? [g.staged] : [])));
+  await store.delete(bucket, obsolete);
   return manifest;
 }

@@ -1,59 +1,74 @@
+import { rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { GoldModel } from "../config/goldModel.ts";
 import { Engine, type EngineOptions } from "../engine/engine.ts";
 import type { ObjectStore } from "../io/objectStore.ts";
+import type { OutputTable } from "../io/outputTable.ts";
 import { withScratch } from "../io/scratch.ts";
 import { lake } from "../lake/layout.ts";
-import type { AggregateManifest } from "../pointers.ts";
+import type { AggregateManifest, PartitionVersion } from "../pointers.ts";
+import { VERSION_METADATA } from "../commit/publishLatest.ts";
 import { buildGold } from "./buildGold.ts";
 
 /** Where and how gold partitions are computed. */
 export type StageInput = {
   store: ObjectStore;
+  outputs: OutputTable;
   lakeBucket: string;
   scratchDir: string;
   engine: (scratchDir: string) => EngineOptions;
   jobId: string;
   dataset: string;
   models: readonly GoldModel[];
-  partitions: readonly string[];
+  /** The partitions the job's commit changed, with the silver version each change got. */
+  partitions: readonly PartitionVersion[];
 };
 
 /**
- * Recomputes every model for each day partition from all the silver files of that partition (not
- * only one job's), one partition on disk at a time, and stages each result for publishing. A
- * partition left without silver rows (a re-upload moved them) is listed with no staged object:
- * its gold goes too.
+ * Recomputes every model for each partition the job changed, from all the silver files of that
+ * partition (not only this job's), and stages each result with the silver version it was built
+ * from. A partition whose silver has a newer version than this job's change is skipped: the job
+ * that made that change recomputes it after it, so N jobs on one partition never do N² work. One
+ * engine serves every partition; one partition's files are on disk at a time. A partition left
+ * without silver rows (a re-upload moved them) is listed with no staged object: its gold goes too.
  */
-export async function stagePartitions(input: StageInput): Promise<AggregateManifest> {
+export async function stagePartitions(input: StageInput): Promise<AggregateManifest & { skipped: number }> {
   const manifest: AggregateManifest = { jobId: input.jobId, gold: [] };
-  if (!input.models.length) return manifest;
-  for (const partition of input.partitions) {
-    await withScratch(input.scratchDir, `${input.jobId}-aggregate`, async (dir) => {
-      const keys = await input.store.list(input.lakeBucket, `${lake.silverPrefix(input.dataset)}${partition}/`);
-      const files: string[] = [];
-      for (const [i, key] of keys.filter((k) => k.endsWith(".parquet")).entries()) {
-        const file = join(dir, "silver", `${i}-${basename(key)}`);
-        await input.store.download({ bucket: input.lakeBucket, key }, file);
-        files.push(file);
-      }
-      if (!files.length) {
-        for (const model of input.models) manifest.gold.push({ model: model.name, partition, rows: 0 });
-        return;
-      }
-      const engine = await Engine.open(input.engine(dir));
-      try {
+  if (!input.models.length || !input.partitions.length) return { ...manifest, skipped: 0 };
+  const current = await input.outputs.partitionVersions(input.dataset, input.partitions.map((p) => p.partition));
+  const mine = input.partitions.filter((p) => current.get(p.partition) === p.version);
+  await withScratch(input.scratchDir, `${input.jobId}-aggregate`, async (dir) => {
+    const engine = await Engine.open(input.engine(dir));
+    try {
+      for (const { partition, version } of mine) {
+        const files = await downloadPartition(input, partition, join(dir, "silver"));
         for (const model of input.models) {
-          const out = join(dir, "gold", model.name, "part.parquet");
+          if (!files.length) {
+            manifest.gold.push({ model: model.name, partition, version, rows: 0 });
+            continue;
+          }
+          const out = join(dir, "gold", `${model.name}.parquet`);
           const rows = await buildGold(engine, model, files, out);
-          const staged = lake.staging(input.jobId, model.name, partition);
-          await input.store.upload(out, { bucket: input.lakeBucket, key: staged });
-          manifest.gold.push({ model: model.name, partition, staged, rows });
+          const staged = lake.staged(input.jobId, lake.gold(model.name, partition));
+          await input.store.upload(out, { bucket: input.lakeBucket, key: staged }, { metadata: { [VERSION_METADATA]: String(version) } });
+          manifest.gold.push({ model: model.name, partition, version, staged, rows });
         }
-      } finally {
-        engine.close();
+        await rm(join(dir, "silver"), { recursive: true, force: true });
       }
-    });
+    } finally {
+      engine.close();
+    }
+  });
+  return { ...manifest, skipped: input.partitions.length - mine.length };
+}
+
+async function downloadPartition(input: StageInput, partition: string, dir: string): Promise<string[]> {
+  const keys = await input.store.list(input.lakeBucket, `${lake.silverPrefix(input.dataset)}${partition}/`);
+  const files: string[] = [];
+  for (const [i, key] of keys.filter((k) => k.endsWith(".parquet")).entries()) {
+    const file = join(dir, `${i}-${basename(key)}`);
+    await input.store.download({ bucket: input.lakeBucket, key }, file);
+    files.push(file);
   }
-  return manifest;
+  return files;
 }

@@ -2,25 +2,31 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import * as v from "valibot";
 import type { Step } from "../steps.ts";
 import { EMPTY_STATS, type Stats } from "../job/stats.ts";
+import { isConditionFailure } from "./conditionFailure.ts";
 import { JobRecordSchema, type JobError, type JobRecord, type JobRef } from "../job/jobRecord.ts";
 import { JOBS_BY_STATUS_INDEX } from "../job/jobIndexes.ts";
 
 /** What a new job starts with. */
-export type NewJob = { ref: JobRef; executionId: string; ttlDays: number };
+export type NewJob = { ref: JobRef; executionId: string };
+
+/** Days a job stays in the table once it ended: `final` for SUCCESS and SUPERSEDED, `failed` for FAILED (beyond the redrive window). */
+export type JobRetention = { finalDays: number; failedDays: number };
 
 /** How `start` found the job. */
 export type StartOutcome = "started" | "resumed" | "duplicate";
 
-function isConditionFailure(error: unknown): boolean {
-  return (error as Error).name === "ConditionalCheckFailedException";
-}
 
 /** The jobs table: one typed document per job, every write conditional where order matters. */
 export class JobTable {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly retention: JobRetention,
   ) {}
+
+  private expiresAt(days: number): number {
+    return Math.floor(Date.now() / 1000) + days * 86400;
+  }
 
   /**
    * Creates the job as RUNNING. The same execution coming back (a redrive or retry) resumes it;
@@ -38,7 +44,6 @@ export class JobTable {
       execution_id: job.executionId,
       started_at: job.ref.startedAt,
       updated_at: now,
-      expires_at: Math.floor(Date.parse(job.ref.startedAt) / 1000) + job.ttlDays * 86400,
       attempts: 1,
       stats: EMPTY_STATS,
       manifests: {},
@@ -58,8 +63,8 @@ export class JobTable {
   }
 
   /**
-   * Records that a step is running. A FAILED job goes back to RUNNING (a redrive) and counts the
-   * attempt; a job that already succeeded is final and stays as it is.
+   * Records that a step is running. A FAILED job goes back to RUNNING (a redrive), counts the
+   * attempt and loses its TTL again; a job in a final status stays as it is.
    */
   async enterStep(jobId: string, step: Step): Promise<void> {
     if (await this.moveToStep(jobId, step, "FAILED", 1)) return;
@@ -68,7 +73,7 @@ export class JobTable {
 
   private async moveToStep(jobId: string, step: Step, from: "FAILED" | "RUNNING", extraAttempts: number): Promise<boolean> {
     return this.updateIf(jobId, {
-      UpdateExpression: "SET #step = :step, #status = :running, updated_at = :now, attempts = attempts + :n REMOVE #error",
+      UpdateExpression: "SET #step = :step, #status = :running, updated_at = :now, attempts = attempts + :n REMOVE #error, expires_at",
       ConditionExpression: "#status = :from",
       ExpressionAttributeNames: { "#step": "step", "#status": "status", "#error": "error" },
       ExpressionAttributeValues: { ":step": step, ":running": "RUNNING", ":from": from, ":now": new Date().toISOString(), ":n": extraAttempts },
@@ -123,12 +128,22 @@ export class JobTable {
     );
   }
 
-  /** Marks the job SUCCESS; final. */
-  async succeed(jobId: string): Promise<void> {
-    await this.mustUpdate(jobId, {
-      UpdateExpression: "SET #status = :success, updated_at = :now, finished_at = :now",
+  /**
+   * Ends a RUNNING job in a final status (SUCCESS, or SUPERSEDED when a newer upload of its key
+   * is what the lake shows) and starts its TTL. False when it was not RUNNING: a step ran again
+   * after the job had ended, and the first end stands.
+   */
+  async finish(jobId: string, status: "SUCCESS" | "SUPERSEDED"): Promise<boolean> {
+    return this.updateIf(jobId, {
+      UpdateExpression: "SET #status = :final, updated_at = :now, finished_at = :now, expires_at = :expires",
+      ConditionExpression: "#status = :running",
       ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: { ":success": "SUCCESS", ":now": new Date().toISOString() },
+      ExpressionAttributeValues: {
+        ":final": status,
+        ":running": "RUNNING",
+        ":now": new Date().toISOString(),
+        ":expires": this.expiresAt(this.retention.finalDays),
+      },
     });
   }
 
@@ -138,10 +153,17 @@ export class JobTable {
    */
   async fail(jobId: string, error: JobError): Promise<boolean> {
     return this.updateIf(jobId, {
-      UpdateExpression: "SET #status = :failed, #error = :error, updated_at = :now, finished_at = :now REMOVE alerted_at",
+      UpdateExpression:
+        "SET #status = :failed, #error = :error, updated_at = :now, finished_at = :now, expires_at = :expires REMOVE alerted_at",
       ConditionExpression: "attribute_exists(job_id) AND #status = :running",
       ExpressionAttributeNames: { "#status": "status", "#error": "error" },
-      ExpressionAttributeValues: { ":failed": "FAILED", ":running": "RUNNING", ":error": error, ":now": new Date().toISOString() },
+      ExpressionAttributeValues: {
+        ":failed": "FAILED",
+        ":running": "RUNNING",
+        ":error": error,
+        ":now": new Date().toISOString(),
+        ":expires": this.expiresAt(this.retention.failedDays),
+      },
     });
   }
 

@@ -9,6 +9,7 @@ import {
   CreateMultipartUploadCommand,
   UploadPartCommand,
   CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -136,11 +137,23 @@ export class ObjectStore {
   /**
    * Server-side copy; the bytes never pass through the function. Tags are not carried over: the
    * copies are the pipeline's own, and copying tags would need tagging permissions on both sides.
+   * With `metadata`, the copy gets that user metadata instead of the source's.
    */
-  async copy(from: ObjectRef, to: ObjectRef): Promise<void> {
+  async copy(from: ObjectRef, to: ObjectRef, metadata?: Record<string, string>): Promise<void> {
     await this.s3.send(
-      new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: copySource(from), TaggingDirective: "REPLACE" }),
+      new CopyObjectCommand({
+        Bucket: to.bucket,
+        Key: to.key,
+        CopySource: copySource(from),
+        TaggingDirective: "REPLACE",
+        ...(metadata ? { MetadataDirective: "REPLACE", Metadata: metadata } : {}),
+      }),
     );
+  }
+
+  /** Deletes one version of an object: in a versioned bucket, nothing newer is removed or hidden. */
+  async deleteVersion(ref: Required<ObjectRef>): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
   }
 
   /** Every key under a prefix. */

@@ -2,10 +2,17 @@ import * as v from "valibot";
 import { STEPS } from "../steps.ts";
 import { StatsSchema } from "./stats.ts";
 
-/** Job statuses, as the seed named them. */
-export const JobStatusSchema = v.picklist(["RUNNING", "SUCCESS", "FAILED"]);
+/**
+ * Job statuses. `SUPERSEDED`: a newer upload of the same key is what the lake shows, so this
+ * one changed nothing (or undid what it had added). `SKIPPED` is what a duplicate delivery of
+ * a job reports; the job's own record keeps its status.
+ */
+export const JobStatusSchema = v.picklist(["RUNNING", "SUCCESS", "FAILED", "SKIPPED", "SUPERSEDED"]);
 /** A job status. */
 export type JobStatus = v.InferOutput<typeof JobStatusSchema>;
+
+/** Statuses nothing changes any more; FAILED is not one of them: a redrive takes it back to RUNNING. */
+export const FINAL_STATUSES = ["SUCCESS", "SKIPPED", "SUPERSEDED"] as const satisfies readonly JobStatus[];
 
 /** The raw object a job processes, identified down to the delivery (DESIGN.md decision 8). */
 export const SourceSchema = v.object({
@@ -41,7 +48,8 @@ export const JobRecordSchema = v.object({
   started_at: v.string(),
   updated_at: v.string(),
   finished_at: v.optional(v.string()),
-  expires_at: v.number(),
+  /** When the table's TTL removes the job (epoch seconds); set when it reaches a final status or FAILED, never while it runs. */
+  expires_at: v.optional(v.number()),
   attempts: v.number(),
   format: v.optional(
     v.object({

@@ -12,10 +12,13 @@ export const LAKE_PREFIXES = {
   bronze: "bronze/",
   silver: "silver/",
   quarantine: "quarantine/",
-  /** Gold computed by aggregate, published by load; outside gold/ so no table covers it. */
+  /**
+   * A job's outputs before they are committed: silver and quarantine written by clean, gold
+   * computed by aggregate. Outside every table's prefix, so no reader ever sees them.
+   */
   staging: "staging/",
   gold: "gold/",
-  /** What each source key last wrote to silver and quarantine. */
+  /** What each version of a source key writes to silver and quarantine, once committed (core/commit/). */
   sourceManifests: "manifests/",
   /** What each step of each job wrote; the steps hand these to each other. */
   jobManifests: "jobs/",
@@ -32,14 +35,22 @@ export const lake = {
   bronze: (dataset: string, jobId: string, rawKey: string) => `${P.bronze}${dataset}/${jobId}/${basename(rawKey)}`,
   /** A dataset's silver table. */
   silverPrefix: (dataset: string) => `${P.silver}${dataset}/`,
-  /** Rejected rows of one source key, replaced with it. */
-  quarantine: (dataset: string, sourceId: string) => `${P.quarantine}${dataset}/${sourceId}.parquet`,
+  /**
+   * One silver file of one job: the job id in the name keeps it apart from the file the previous
+   * version of the same key wrote, so the commit adds the new one before it removes the old one.
+   */
+  silver: (dataset: string, partition: string, jobId: string, fileName: string) =>
+    `${P.silver}${dataset}/${partition}/${fileName.replace(/\.parquet$/, "")}-${jobId}.parquet`,
+  /** Rejected rows of one version of a source key, replaced with it. */
+  quarantine: (dataset: string, sourceId: string, jobId: string) => `${P.quarantine}${dataset}/${sourceId}-${jobId}.parquet`,
   /** A gold model's partition: one object, replaced by a single PUT. */
   gold: (model: string, partition: string) => `${P.gold}${model}/${partition}/part.parquet`,
-  /** A gold partition computed by a job, waiting for the load step to publish it. */
-  staging: (jobId: string, model: string, partition: string) => `${P.staging}${jobId}/gold/${model}/${partition}/part.parquet`,
-  /** What a source key last wrote to silver and quarantine, so a new upload replaces exactly that. */
-  sourceManifest: (dataset: string, sourceId: string) => `${P.sourceManifests}${dataset}/${sourceId}.json`,
+  /** Where a job stages an output before committing it: the output's own key under the job's staging folder. */
+  staged: (jobId: string, key: string) => `${P.staging}${jobId}/${key}`,
+  /** Everything a job staged. */
+  stagingPrefix: (jobId: string) => `${P.staging}${jobId}/`,
+  /** The objects one version of a source key writes; the outputs table points at it while that version is current. */
+  sourceManifest: (dataset: string, sourceId: string, jobId: string) => `${P.sourceManifests}${dataset}/${sourceId}/${jobId}.json`,
   /** What one step of one job wrote. */
   jobManifest: (jobId: string, step: string) => `${P.jobManifests}${jobId}/${step}.json`,
 };

@@ -67,6 +67,7 @@ describe("functionEnvironment", () => {
       rawBucket: "etl-raw",
       lakeBucket: "etl-lake",
       jobsTable: "etl-jobs",
+      outputsTable: "etl-outputs",
       alertsTopicArn: "arn:aws:sns:eu-west-1:111122223333:etl-alerts",
     });
     expect(loadSettings(env)).toMatchObject({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { lakeLifecycle, rawLifecycle, REDRIVE_WINDOW_DAYS, retention } from "../../stacks/retention.ts";
+import { REDRIVE_WINDOW_DAYS } from "../../core/job/retention.ts";
+import { lakeLifecycle, rawLifecycle, retention } from "../../stacks/retention.ts";
 
 describe("retention", () => {
   it("keeps 30 days by default, beyond the 14-day redrive window", () => {

@@ -12,10 +12,12 @@ describe("layout", () => {
     const partition = "year=2024/month=01/day=05";
 
     expect(lake.silverPrefix("sales")).toBe("silver/sales/");
-    expect(lake.quarantine("sales", "jan-0123")).toBe("quarantine/sales/jan-0123.parquet");
+    expect(lake.silver("sales", partition, "job-1", "jan-0123_0.parquet")).toBe("silver/sales/year=2024/month=01/day=05/jan-0123_0-job-1.parquet");
+    expect(lake.quarantine("sales", "jan-0123", "job-1")).toBe("quarantine/sales/jan-0123-job-1.parquet");
     expect(lake.gold("daily", partition)).toBe("gold/daily/year=2024/month=01/day=05/part.parquet");
-    expect(lake.staging("job-1", "daily", partition)).toBe("staging/job-1/gold/daily/year=2024/month=01/day=05/part.parquet");
-    expect(lake.sourceManifest("sales", "jan-0123")).toBe("manifests/sales/jan-0123.json");
+    expect(lake.staged("job-1", lake.gold("daily", partition))).toBe("staging/job-1/gold/daily/year=2024/month=01/day=05/part.parquet");
+    expect(lake.stagingPrefix("job-1")).toBe("staging/job-1/");
+    expect(lake.sourceManifest("sales", "jan-0123", "job-1")).toBe("manifests/sales/jan-0123/job-1.json");
     expect(lake.jobManifest("job-1", "clean")).toBe("jobs/job-1/clean.json");
   });
 

@@ -76,7 +76,17 @@ describe("pipelineDefinition", () => {
 
   it("ends a duplicate delivery successfully right after extract", () => {
     expect(states.Extract.Next).toBe("IsDuplicateDelivery");
-    expect(states.IsDuplicateDelivery.Choices[0].Next).toBe(FAILURE_STATES.skipped);
+    expect(states.IsDuplicateDelivery.Choices).toContainEqual({ Variable: "$.extract.skipped", BooleanEquals: true, Next: FAILURE_STATES.skipped });
     expect(states[FAILURE_STATES.skipped].Type).toBe("Succeed");
+  });
+
+  it("ends an upload older than the key's committed one successfully, after extract or after clean", () => {
+    // Checked before `skipped`: a superseded delivery also skips the work.
+    expect(states.IsDuplicateDelivery.Choices[0]).toEqual({ Variable: "$.extract.superseded", BooleanEquals: true, Next: FAILURE_STATES.superseded });
+    expect(states.Clean.Next).toBe("IsSuperseded");
+    expect(states.IsSuperseded.Choices).toEqual([{ Variable: "$.clean.superseded", BooleanEquals: true, Next: FAILURE_STATES.superseded }]);
+    expect(states.IsSuperseded.Default).toBe("Aggregate");
+    // A Succeed state: the status-change rule (FAILED, TIMED_OUT, ABORTED) never alerts for it.
+    expect(states[FAILURE_STATES.superseded].Type).toBe("Succeed");
   });
 });

@@ -1,0 +1,106 @@
+import type { ObjectStore } from "../io/objectStore.ts";
+import { outputId, type OutputTable, type SourceRecord } from "../io/outputTable.ts";
+import { readManifest } from "../io/readManifest.ts";
+import { lake } from "../lake/layout.ts";
+import { SourceManifestSchema, type PartitionVersion, type SourceManifest } from "../pointers.ts";
+
+/** One version of a source key, staged and ready to commit. */
+export type StagedVersion = {
+  store: ObjectStore;
+  outputs: OutputTable;
+  bucket: string;
+  /** The S3 sequencer of the upload, as `orderingKey` pads it. */
+  sequencer: string;
+  /** What the version writes; its objects sit at `lake.staged(jobId, key)` until committed. */
+  manifest: SourceManifest;
+};
+
+/** How a commit ended: the partitions it changed are the ones the job must recompute gold for. */
+export type CommitOutcome = { outcome: "committed" | "superseded"; partitions: PartitionVersion[] };
+
+/**
+ * Makes a staged version of a source key the one silver and quarantine show, if no newer version
+ * of the key is committed (DESIGN.md decision 11; docs/commit.md):
+ *
+ * 1. the key's record in the outputs table names this job, `committing`, with the manifests of
+ *    the versions it replaces (the committed one, and any half-committed ones before it);
+ * 2. the staged objects are copied in (their names carry the job id: no collision with the old);
+ * 3. the replaced versions' objects are deleted;
+ * 4. every partition whose rows changed gets a new version, after the change is visible;
+ * 5. the record becomes `committed`, only if it still names this job.
+ *
+ * Killed anywhere, the same job running again resumes from its record, and a newer upload of the
+ * key finishes the replacement: nothing is left that no record owns, nothing is counted twice. A
+ * newer version taking the key during 2–4 makes step 5 fail: this job then removes what it added
+ * (the newer one may have deleted it before it was copied) and recomputes those partitions too.
+ */
+export async function commitSource(v: StagedVersion): Promise<CommitOutcome> {
+  const { store, outputs, bucket, manifest } = v;
+  const own = [...manifest.silver, ...manifest.quarantine];
+  const staged = own.map((key) => lake.staged(manifest.jobId, key));
+  const record = await claim(v);
+  if (!record) {
+    const partitions = await undo(v);
+    await store.delete(bucket, staged);
+    return { outcome: "superseded", partitions };
+  }
+
+  for (const key of own) await store.copy({ bucket, key: lake.staged(manifest.jobId, key) }, { bucket, key });
+  const retired = await Promise.all(record.retire.map((key) => readManifest(store, { bucket, key }, SourceManifestSchema)));
+  await store.delete(bucket, retired.flatMap((m) => [...m.silver, ...m.quarantine]));
+  const changed = [...new Set([...manifest.partitions, ...retired.flatMap((m) => m.partitions), ...record.changed])].sort();
+  const partitions = await bump(v, changed);
+
+  if (!(await outputs.completeSource(manifest.dataset, manifest.sourceId, manifest.jobId, changed))) {
+    const undone = await undo(v);
+    await store.delete(bucket, staged);
+    const again = new Set(undone.map((p) => p.partition));
+    return { outcome: "superseded", partitions: [...partitions.filter((p) => !again.has(p.partition)), ...undone] };
+  }
+  await store.delete(bucket, staged);
+  return { outcome: "committed", partitions };
+}
+
+/**
+ * Takes the key's record for this job, or finds it already taken by this job (an earlier attempt);
+ * undefined when a newer version holds it. A record older than this version is replaced with one
+ * listing what it owned (and what it had still to retire) as retired.
+ */
+async function claim({ outputs, sequencer, manifest }: StagedVersion): Promise<SourceRecord | undefined> {
+  const manifestKey = lake.sourceManifest(manifest.dataset, manifest.sourceId, manifest.jobId);
+  for (;;) {
+    const current = await outputs.source(manifest.dataset, manifest.sourceId);
+    if (current?.job_id === manifest.jobId) return current;
+    if (current && current.sequencer > sequencer) return undefined;
+    const next = {
+      id: outputId.source(manifest.dataset, manifest.sourceId),
+      sequencer,
+      job_id: manifest.jobId,
+      state: "committing" as const,
+      manifest: manifestKey,
+      retire: current ? [...current.retire, current.manifest] : [],
+      changed: current?.changed ?? [],
+    };
+    if (await outputs.replaceSource(current, next)) return { ...next, rev: (current?.rev ?? 0) + 1, updated_at: new Date().toISOString() };
+  }
+}
+
+/**
+ * Removes this job's own silver and quarantine objects, which only an earlier attempt interrupted
+ * mid-commit, or a copy racing a newer version, can have left; returns the partitions that lost
+ * rows, with their new versions, so their gold is recomputed.
+ */
+async function undo(v: StagedVersion): Promise<PartitionVersion[]> {
+  const { store, bucket, manifest } = v;
+  const present: string[] = [];
+  for (const key of [...manifest.silver, ...manifest.quarantine]) if (await store.head({ bucket, key })) present.push(key);
+  await store.delete(bucket, present);
+  const partitions = manifest.partitions.filter((p) => present.some((key) => key.startsWith(`${lake.silverPrefix(manifest.dataset)}${p}/`)));
+  return bump(v, partitions);
+}
+
+async function bump({ outputs, manifest }: StagedVersion, partitions: readonly string[]): Promise<PartitionVersion[]> {
+  const versions: PartitionVersion[] = [];
+  for (const partition of partitions) versions.push({ partition, version: await outputs.bumpPartition(manifest.dataset, partition) });
+  return versions;
+}

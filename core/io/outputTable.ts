@@ -1,0 +1,195 @@
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import * as v from "valibot";
+import { isConditionFailure } from "./conditionFailure.ts";
+
+/** The item ids of the outputs table: one per output that several jobs may write. */
+export const outputId = {
+  /** The committed version of one source key. */
+  source: (dataset: string, sourceId: string) => `source#${dataset}#${sourceId}`,
+  /** The version counter of one silver day partition. */
+  silver: (dataset: string, partition: string) => `silver#${dataset}#${partition}`,
+  /** The published version of one gold partition. */
+  gold: (model: string, partition: string) => `gold#${model}#${partition}`,
+  /** The archived version of one raw key. */
+  archive: (sourceId: string) => `archive#${sourceId}`,
+};
+
+/**
+ * Which version of a source key owns its silver and quarantine objects. `committing` while its
+ * objects move in: a later attempt or a newer version finishes or undoes that. `retire` lists the
+ * manifests of the versions whose objects must go before the commit completes.
+ */
+export const SourceRecordSchema = v.object({
+  id: v.string(),
+  sequencer: v.string(),
+  job_id: v.string(),
+  state: v.picklist(["committing", "committed"]),
+  manifest: v.string(),
+  retire: v.optional(v.array(v.string()), []),
+  /** Partitions the completed commit changed: recomputed again by the version that replaces it, in case its job never got to. */
+  changed: v.optional(v.array(v.string()), []),
+  /** Bumped by every write, so a replacement applies only to the record as it was read. */
+  rev: v.number(),
+  updated_at: v.string(),
+});
+/** A source key's committed version. */
+export type SourceRecord = v.InferOutput<typeof SourceRecordSchema>;
+
+/**
+ * The version of an output published by one copy (a gold partition, an archived upload): the
+ * version that may be in place, and the object to copy there (none: the output is removed).
+ */
+export const PublishedRecordSchema = v.object({
+  id: v.string(),
+  version: v.union([v.number(), v.string()]),
+  job_id: v.string(),
+  from: v.optional(v.object({ bucket: v.string(), key: v.string() })),
+  updated_at: v.string(),
+});
+/** A published output's record. */
+export type PublishedRecord = v.InferOutput<typeof PublishedRecordSchema>;
+
+/** A published version: numbers for counters, padded sequencers for uploads. */
+export type OutputVersion = number | string;
+
+/** BatchGetItem takes at most 100 keys. */
+const BATCH = 100;
+
+/**
+ * The outputs table (DESIGN.md decision 11): every write to an output that concurrent jobs share
+ * goes through a conditional write here first, so the order of versions, not the order in which
+ * jobs happen to finish, decides what the lake shows.
+ */
+export class OutputTable {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** A source key's record, read consistently; undefined before its first commit. */
+  async source(dataset: string, sourceId: string): Promise<SourceRecord | undefined> {
+    const item = await this.get(outputId.source(dataset, sourceId));
+    return item ? v.parse(SourceRecordSchema, item) : undefined;
+  }
+
+  /**
+   * Replaces `expected` (the record as read, or none) by `next`, only if nobody changed it since:
+   * false means another job got there first and the caller reads again.
+   */
+  async replaceSource(expected: SourceRecord | undefined, next: Omit<SourceRecord, "updated_at" | "rev">): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...next, rev: (expected?.rev ?? 0) + 1, updated_at: new Date().toISOString() },
+          ...(expected
+            ? { ConditionExpression: "rev = :rev", ExpressionAttributeValues: { ":rev": expected.rev } }
+            : { ConditionExpression: "attribute_not_exists(id)" }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Marks the job's version committed with the partitions it changed; false when a newer version took the key meanwhile. */
+  async completeSource(dataset: string, sourceId: string, jobId: string, changed: readonly string[]): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id: outputId.source(dataset, sourceId) },
+          UpdateExpression: "SET #state = :committed, changed = :changed, updated_at = :now, rev = rev + :one REMOVE retire",
+          ConditionExpression: "job_id = :job",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":committed": "committed",
+            ":changed": changed,
+            ":job": jobId,
+            ":now": new Date().toISOString(),
+            ":one": 1,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Counts a change of a silver partition's rows; returns the partition's new version. */
+  async bumpPartition(dataset: string, partition: string): Promise<number> {
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { id: outputId.silver(dataset, partition) },
+        UpdateExpression: "ADD #v :one SET updated_at = :now",
+        ExpressionAttributeNames: { "#v": "version" },
+        ExpressionAttributeValues: { ":one": 1, ":now": new Date().toISOString() },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(out.Attributes?.version);
+  }
+
+  /** The current version of each partition (0 for one never changed), read consistently. */
+  async partitionVersions(dataset: string, partitions: readonly string[]): Promise<Map<string, number>> {
+    const versions = new Map(partitions.map((p) => [p, 0]));
+    const byId = new Map(partitions.map((p) => [outputId.silver(dataset, p), p]));
+    const ids = [...byId.keys()];
+    for (let i = 0; i < ids.length; i += BATCH) {
+      let keys: Record<string, unknown>[] | undefined = ids.slice(i, i + BATCH).map((id) => ({ id }));
+      while (keys?.length) {
+        const out: { Responses?: Record<string, Record<string, unknown>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } =
+          await this.db.send(
+            new BatchGetCommand({
+              RequestItems: {
+                [this.table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: "id, #v", ExpressionAttributeNames: { "#v": "version" } },
+              },
+            }),
+          );
+        for (const item of out.Responses?.[this.table] ?? []) versions.set(byId.get(item.id as string)!, Number(item.version));
+        keys = out.UnprocessedKeys?.[this.table]?.Keys;
+      }
+    }
+    return versions;
+  }
+
+  /** A published output's record, read consistently. */
+  async published(id: string): Promise<PublishedRecord | undefined> {
+    const item = await this.get(id);
+    return item ? v.parse(PublishedRecordSchema, item) : undefined;
+  }
+
+  /**
+   * Records `version` as the one to publish, unless a newer one is recorded. Returns whether this
+   * version is (still) the one to publish, and the record it replaced. Equal versions come from
+   * the same job running again.
+   */
+  async claimPublished(record: Omit<PublishedRecord, "updated_at">): Promise<{ won: boolean; replaced?: PublishedRecord }> {
+    try {
+      const out: { Attributes?: Record<string, unknown> } = await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...record, updated_at: new Date().toISOString() },
+          ConditionExpression: "attribute_not_exists(id) OR #v <= :v",
+          ExpressionAttributeNames: { "#v": "version" },
+          ExpressionAttributeValues: { ":v": record.version },
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      return { won: true, replaced: out.Attributes ? v.parse(PublishedRecordSchema, out.Attributes) : undefined };
+    } catch (error) {
+      if (isConditionFailure(error)) return { won: false };
+      throw error;
+    }
+  }
+
+  private async get(id: string): Promise<Record<string, unknown> | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }));
+    return out.Item;
+  }
+}
