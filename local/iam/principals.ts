@@ -23,6 +23,7 @@ export function localResourceArns() {
     rawBucketArn: `arn:aws:s3:::${LOCAL_NAMES.rawBucket}`,
     lakeBucketArn: `arn:aws:s3:::${LOCAL_NAMES.lakeBucket}`,
     jobsTableArn: `arn:aws:dynamodb:${region}:${account}:table/${LOCAL_NAMES.jobsTable}`,
+    outputsTableArn: `arn:aws:dynamodb:${region}:${account}:table/${LOCAL_NAMES.outputsTable}`,
     alertsTopicArn: LOCAL_TOPIC_ARN,
     // Used by AWS on the functions' behalf (SNS encryption, Lambda's on-failure destination), never called locally.
     alertsKeyArn: `arn:aws:kms:${region}:${account}:key/etl-alerts`,
