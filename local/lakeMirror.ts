@@ -26,8 +26,8 @@ export async function mirrorLake(lakeDir: string): Promise<void> {
           // A key is a path below its bucket's folder, or it is left out: `..` must not reach another bucket.
           if (!path.startsWith(resolve(root, bucket) + sep) || o.Key!.split("/").some((part) => part === ".." || part === ".")) continue;
           const id = `${bucket}/${o.Key}`;
+          if (previous[id] !== (o.ETag ?? "") && !(await downloadAsFile(store, bucket, o.Key!, path))) continue;
           next[id] = o.ETag ?? "";
-          if (previous[id] !== next[id]) await store.download({ bucket, key: o.Key! }, path);
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
@@ -40,6 +40,22 @@ export async function mirrorLake(lakeDir: string): Promise<void> {
   }
   await mkdir(root, { recursive: true });
   await writeFile(indexFile, JSON.stringify(next));
+}
+
+/**
+ * Downloads an object to its path, or reports false when the key cannot be a file there: a key
+ * ending in `/`, or one clashing with another key's folder (`a` and `a/b`). Those keys stay in
+ * the bucket, out of the plain-file view, and never break a later run.
+ */
+async function downloadAsFile(store: ObjectStore, bucket: string, key: string, path: string): Promise<boolean> {
+  if (key.endsWith("/")) return false;
+  try {
+    await store.download({ bucket, key }, path);
+    return true;
+  } catch (error) {
+    if (["EEXIST", "ENOTDIR", "EISDIR"].includes((error as NodeJS.ErrnoException).code ?? "")) return false;
+    throw error;
+  }
 }
 
 /** Removes a file and the folders it leaves empty, up to the lake root. */
