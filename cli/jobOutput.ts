@@ -28,7 +28,7 @@ export function summary(r: JobResult, lakeDir: string, stateDirArg: string): str
     lines.push(
       terminal
         ? `  the file stays in the raw bucket under ${r.source.key}; fix it and run again`
-        : `  fix the cause, then resume the job at ${r.error.step}: etl redrive ${r.jobId}${stateDir}`,
+        : `  fix the cause, then resume the job where it stopped: etl redrive ${r.jobId}${stateDir}`,
     );
   }
   return lines.join("\n");
