@@ -50,6 +50,23 @@ describe("ETL_FAULT=kill:<step>, then etl redrive <jobId>", () => {
   });
 });
 
+describe("an interrupted job found by the next etl run", () => {
+  it("is named on stderr with the command that resumes it, and marked FAILED meanwhile", async () => {
+    const state = join(tmp, "named");
+    expect(etl(["run", FILE, "--state-dir", state, "--json"], { env: { ETL_FAULT: "kill:load" } }).signal).toBe("SIGKILL");
+    const [jobId] = journaledJobIds(state);
+    expect(jobOf(state, jobId)).toMatchObject({ status: "RUNNING" });
+    const next = etl(["run", "test/fixtures/sales-corrected.csv", "--dataset", "sales", "--state-dir", state, "--json"]);
+    expect(next.code).toBe(0);
+    expect(next.stderr).toContain(`interrupted: job ${jobId} (incoming/sales.csv) stopped in Load`);
+    expect(next.stderr).toContain(`etl redrive ${jobId} --state-dir ${state}`);
+    expect(next.json.map((j) => j.status)).toEqual(["SUCCESS"]);
+    expect(jobOf(state, jobId)).toMatchObject({ status: "FAILED", error: { type: "ExecutionInterrupted" } });
+    expect(etl(["redrive", jobId, "--state-dir", state, "--json"]).json[0]).toMatchObject({ jobId, status: "SUCCESS" });
+    expect(jobOf(state, jobId)).toMatchObject({ status: "SUCCESS", attempts: 2 });
+  });
+});
+
 describe("faults that fail a step", () => {
   it("throw:load:Error fails the job at load; etl run names the redrive; the redrive ends SUCCESS with 2 attempts", async () => {
     const state = join(tmp, "throw-load");

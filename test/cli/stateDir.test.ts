@@ -60,6 +60,11 @@ describe("state dir safety", () => {
     const state = join(tmp, "two");
     const first = etlAsync(["run", "samples/sales.csv", "--state-dir", state, "--json"]);
     const second = etlAsync(["run", "test/fixtures/sales-corrected.csv", "--dataset", "sales", "--state-dir", state, "--json", "--lock-wait", "60"]);
+    // While a writer holds the lock, a reader runs at once.
+    while (!existsSync(join(state, "lock"))) await new Promise((r) => setTimeout(r, 50));
+    const reading = Date.now();
+    expect(etl(["jobs", "--state-dir", state, "--json"]).code).toBe(0);
+    expect(Date.now() - reading).toBeLessThan(10_000);
     const [a, b] = await Promise.all([first.done, second.done]);
     expect([a.code, b.code]).toEqual([0, 0]);
     expect(a.stderr + b.stderr).toContain("waiting for pid");
