@@ -28,7 +28,7 @@ function asJson(job: JobRecord) {
     jobId: job.job_id,
     status: job.status,
     dataset: job.dataset,
-    source: { bucket: job.source.bucket, key: job.source.key },
+    source: { bucket: job.source?.bucket, key: job.source?.key },
     step: job.step,
     attempts: job.attempts,
     startedAt: job.started_at,
@@ -42,10 +42,10 @@ function table(jobs: JobRecord[]): string {
   const rows = jobs.map((j) => [
     j.job_id,
     j.dataset,
-    j.source.key,
+    j.source?.key ?? "",
     j.status,
     j.step,
-    String(j.stats.inputRows),
+    String(j.stats?.inputRows ?? ""),
     durationMs(j) === undefined ? "" : `${(durationMs(j)! / 1000).toFixed(1)} s`,
     j.started_at,
   ]);
@@ -64,8 +64,12 @@ async function jobs(opts: JobsOptions): Promise<number> {
   const dir = existingStateDir(opts.stateDir);
   const items = (await withTableSnapshot(dir, (db) => scanAll(db, LOCAL_NAMES.jobsTable).catch(() => []))) ?? [];
   const records = items
-    .map((item) => v.safeParse(JobRecordSchema, item))
-    .flatMap((r) => (r.success ? [r.output] : []))
+    // A record of a newer shape is still listed: only the fields shown here are relied on.
+    .map((item) => {
+      const parsed = v.safeParse(JobRecordSchema, item);
+      return parsed.success ? parsed.output : (item as JobRecord);
+    })
+    .filter((j) => typeof j.job_id === "string" && typeof j.started_at === "string")
     .filter((j) => (!opts.status || j.status === opts.status) && (!opts.dataset || j.dataset === opts.dataset))
     .sort((a, b) => b.started_at.localeCompare(a.started_at));
   if (opts.json) for (const j of records) process.stdout.write(`${JSON.stringify(asJson(j))}\n`);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { existingStateDir } from "../../local/stateDir.ts";
 import { loadConfig } from "../loadConfig.ts";
 import type { CommandModule } from "../main.ts";
 import { withCommonOptions, withWriterOptions } from "../options.ts";
@@ -16,6 +17,7 @@ Examples:
   $ ETL_FAULT=kill:clean etl run samples/sales.csv; etl redrive <jobId> --json`;
 
 async function redrive(jobId: string, opts: WriterOptions): Promise<number> {
+  existingStateDir(opts.stateDir);
   const config = await loadConfig(opts.config);
   const { runtime, report } = await openWriter("redrive", opts, config, {
     onState: !opts.json || opts.verbose ? (state) => process.stderr.write(`  · ${state}\n`) : undefined,

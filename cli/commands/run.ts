@@ -58,9 +58,16 @@ async function run(files: string[], opts: RunOptions): Promise<number> {
         const file = files[next++];
         const key = opts.key ?? `${INCOMING_PREFIX}${basename(file)}`;
         if (progress) process.stderr.write(`${file} → s3://${runtime.env.ETL_RAW_BUCKET}/${key}\n`);
-        const event = await runtime.upload(file, key, opts.dataset);
-        const result = await report(event, await runtime.execute(event));
-        failed ||= result.status === "FAILED";
+        try {
+          const event = await runtime.upload(file, key, opts.dataset);
+          const result = await report(event, await runtime.execute(event));
+          failed ||= result.status === "FAILED";
+        } catch (error) {
+          // One file's trouble (an upload refused, say) must not stop the executions in flight.
+          failed = true;
+          process.stderr.write(`etl run: ${file}: ${(error as Error).message}\n`);
+          if (opts.verbose) process.stderr.write(`${(error as Error).stack}\n`);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(opts.concurrency, files.length) }, worker));
