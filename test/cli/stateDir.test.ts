@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +36,18 @@ describe("state dir safety", () => {
     expect(again.code).toBe(0);
     expect(etl(["jobs", "--state-dir", state, "--json"]).json).toHaveLength(1);
     expect((await lakeView(state)).silverRows).toBe(12);
+  });
+
+  it("a writer reclaims the scratch a killed attempt left, and --json keeps stdout to JSON lines even with --verbose", () => {
+    const state = join(tmp, "scratch");
+    expect(etl(["run", "samples/sales.csv", "--state-dir", state, "--json"], { env: { ETL_FAULT: "kill:clean:1" } }).signal).toBe("SIGKILL");
+    mkdirSync(join(state, "scratch", "clean-left-by-a-kill"), { recursive: true });
+    writeFileSync(join(state, "scratch", "clean-left-by-a-kill", "part.parquet"), "x");
+    const next = etl(["run", "test/fixtures/sales-corrected.csv", "--dataset", "sales", "--state-dir", state, "--json", "--verbose"]);
+    expect(next.code).toBe(0);
+    expect(readdirSync(join(state, "scratch"))).toEqual([]);
+    expect(next.json.map((j) => j.status)).toEqual(["SUCCESS"]);
+    expect(next.stderr).toContain('"step":"clean"');
   });
 
   it("a second writer exits 2 naming the live holder; a dead holder's lock is taken over", () => {
