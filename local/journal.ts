@@ -102,11 +102,11 @@ export class ExecutionJournal {
 export class JournalStore {
   private readonly memory = new Map<string, JournalEntry[]>();
 
-  constructor(readonly dir?: string) {
-    if (dir) mkdirSync(join(dir, "running"), { recursive: true });
-  }
+  /** Reading never writes: a read-only command may look at a writer's journals. */
+  constructor(readonly dir?: string) {}
 
   open(name: string): ExecutionJournal {
+    if (this.dir) mkdirSync(join(this.dir, "running"), { recursive: true });
     return new ExecutionJournal(this, name);
   }
 
@@ -129,12 +129,12 @@ export class JournalStore {
   /** Executions whose latest attempt has not recorded an outcome (running, or their process died). */
   running(): string[] {
     if (!this.dir) return [...this.memory.keys()].filter((n) => !summarize(this.read(n))?.outcome);
-    return readdirSync(join(this.dir, "running"));
+    return existsSync(join(this.dir, "running")) ? readdirSync(join(this.dir, "running")) : [];
   }
 
   /** The executions that processed a job, newest first. */
   executionsOf(jobId: string): string[] {
-    const names = this.dir ? readdirSync(this.dir).filter((f) => f.endsWith(".jsonl")).map((f) => f.slice(0, -6)) : [...this.memory.keys()];
+    const names = this.dir ? (existsSync(this.dir) ? readdirSync(this.dir) : []).filter((f) => f.endsWith(".jsonl")).map((f) => f.slice(0, -6)) : [...this.memory.keys()];
     return names
       .map((name) => ({ name, started: summarize(this.read(name))?.started }))
       .filter((e) => e.started?.jobId === jobId)

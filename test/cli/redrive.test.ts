@@ -55,7 +55,9 @@ describe("an interrupted job found by the next etl run", () => {
     const state = join(tmp, "named");
     expect(etl(["run", FILE, "--state-dir", state, "--json"], { env: { ETL_FAULT: "kill:load" } }).signal).toBe("SIGKILL");
     const [jobId] = journaledJobIds(state);
-    expect(jobOf(state, jobId)).toMatchObject({ status: "RUNNING" });
+    const listed = etl(["jobs", "--state-dir", state, "--json"]);
+    expect(listed.json).toMatchObject([{ jobId, status: "RUNNING", interrupted: true }]);
+    expect(listed.stderr).toContain(`etl redrive ${jobId} --state-dir ${state}`);
     const next = etl(["run", "test/fixtures/sales-corrected.csv", "--dataset", "sales", "--state-dir", state, "--json"]);
     expect(next.code).toBe(0);
     expect(next.stderr).toContain(`interrupted: job ${jobId} (incoming/sales.csv) stopped in Load`);
