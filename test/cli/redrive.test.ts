@@ -116,4 +116,13 @@ describe("faults that fail a step", () => {
     expect(redrive.json[0]).toMatchObject({ jobId, status: "SUCCESS" });
     expect(await lakeView(state)).toEqual(clean);
   });
+
+  // Needs part `commit`'s staged silver: until it is merged, the killed attempt's silver file stays.
+  it("kill:clean:1, then a re-upload of the key: silver holds exactly the new file's rows", async () => {
+    const state = join(tmp, "kill-then-reupload");
+    expect(etl(["run", FILE, "--state-dir", state, "--json"], { env: { ETL_FAULT: "kill:clean:1" } }).signal).toBe("SIGKILL");
+    const again = etl(["run", "test/fixtures/sales-corrected.csv", "--key", "incoming/sales.csv", "--state-dir", state, "--json"]);
+    expect(again.json.at(-1)).toMatchObject({ status: "SUCCESS", stats: { silverRows: 2 } });
+    expect((await lakeView(state)).silverRows).toBe(2);
+  });
 });
