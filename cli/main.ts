@@ -1,47 +1,55 @@
-import { UsageError } from "./usageError.ts";
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { printError } from "./printError.ts";
 
-/** A CLI command: loaded only when called. */
-export type Command = {
-  description: string;
-  usage: string;
-  run: (args: string[]) => Promise<number>;
+/** A command's module: loaded only when that command runs (or its help is asked for). */
+export type CommandModule = {
+  /** Adds the command's arguments, options, help and action; the action reports its exit code through `finish`. */
+  configure: (command: Command, finish: (code: number) => void) => void;
 };
 
-const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
-  run: () => import("./commands/run.ts"),
+/** The commands: the top level knows only their names and summaries. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  run: { summary: "run the pipeline locally on files (emulated AWS, same code)", load: () => import("./commands/run.ts") },
+  redrive: { summary: "resume a failed or interrupted job at the step it stopped", load: () => import("./commands/redrive.ts") },
+  jobs: { summary: "list the jobs of a state dir (read-only: never waits for a writer)", load: () => import("./commands/jobs.ts") },
 };
 
-async function help(): Promise<string> {
-  const lines = ["Usage: etl <command> [options]", "", "Commands:"];
-  for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${(await load()).default.description}`);
-  lines.push("", "Run `etl <command> --help` for a command's options.");
-  return lines.join("\n");
+function version(): string {
+  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
-/** Runs the CLI; returns the exit code: 0 success, 1 a job failed, 2 a usage error. */
+/**
+ * Runs the CLI; returns the exit code: 0 success, 1 a job failed (or an unexpected error),
+ * 2 a usage, config or state-dir error (checked before anything runs).
+ */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  if (!name || name === "--help" || name === "-h") {
-    process.stdout.write(`${await help()}\n`);
-    return name ? 0 : 2;
+  let code = 0;
+  const program = new Command("etl")
+    .description("A medallion ETL pipeline for AWS that runs fully offline against local emulators.")
+    .version(`etl ${version()}`, "-V, --version", "print the version")
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .showHelpAfterError("see etl --help")
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .addHelpText("after", "\nRun `etl help <command>` for a command's options and examples.");
+  const invoked = argv[0] === "help" ? argv[1] : argv[0];
+  for (const [name, entry] of Object.entries(COMMANDS)) {
+    const command = program.command(name).summary(entry.summary).showHelpAfterError(`see etl ${name} --help`);
+    if (name === invoked) (await entry.load()).configure(command, (c) => (code = c));
   }
-  const load = COMMANDS[name];
-  if (!load) {
-    process.stderr.write(`etl: unknown command "${name}"\n\n${await help()}\n`);
-    return 2;
-  }
-  const command = (await load()).default;
-  if (args.includes("--help") || args.includes("-h")) {
-    process.stdout.write(`${command.usage}\n`);
+  if (argv.length === 0) {
+    program.outputHelp();
     return 0;
   }
   try {
-    return await command.run(args);
+    await program.parseAsync(argv, { from: "user" });
+    return code;
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`etl ${name}: ${error.message}\n\n${command.usage}\n`);
-      return 2;
+    if (error instanceof CommanderError) {
+      // Help and version end the parse through the same path as errors, with exit code 0.
+      return error.exitCode === 0 ? 0 : 2;
     }
-    throw error;
+    return printError(error, invoked ?? "", argv.includes("--verbose"));
   }
 }

@@ -1,0 +1,46 @@
+import { join } from "node:path";
+import { TERMINAL_ERROR_NAMES } from "../core/errors.ts";
+import type { JobResult } from "../local/jobResult.ts";
+import { colour } from "./colour.ts";
+
+/** The human summary of one job, as `etl run` and `etl redrive` print it. */
+export function summary(r: JobResult, lakeDir: string, stateDirArg: string): string {
+  const s = r.stats;
+  const out = process.stdout;
+  const mark =
+    r.status === "FAILED" ? colour(out, "red", "✘") : r.status === "SKIPPED" ? colour(out, "dim", "–") : colour(out, "green", "✔");
+  const lines = [`${mark} ${r.status} ${r.dataset}  ${r.source.key}  (${r.jobId}, ${(r.durationMs / 1000).toFixed(1)} s)`];
+  if (r.status === "SKIPPED") {
+    lines.push("  a duplicate delivery of an object version already processed: nothing to do");
+    return lines.join("\n");
+  }
+  lines.push(
+    `  rows: ${s.inputRows} in → ${s.silverRows} silver, ${s.duplicateRows} duplicates, ${s.quarantinedRows} quarantined, ${s.droppedRows} dropped by null policy; ${s.goldRows} gold rows`,
+  );
+  const where = (keys: string[]) => (keys.length === 1 ? join(lakeDir, keys[0]) : `${keys.length} files under ${join(lakeDir, commonPrefix(keys))}`);
+  if (r.outputs.silver.length) lines.push(`  silver:     ${where(r.outputs.silver)}`);
+  if (r.outputs.gold.length) lines.push(`  gold:       ${where(r.outputs.gold)}`);
+  if (r.outputs.quarantine.length) lines.push(`  quarantine: ${where(r.outputs.quarantine)}`);
+  if (r.error) {
+    lines.push(`  error at ${r.error.step}: ${r.error.type}: ${r.error.message}`);
+    const terminal = (TERMINAL_ERROR_NAMES as readonly string[]).includes(r.error.type);
+    const stateDir = stateDirArg === ".etl" ? "" : ` --state-dir ${stateDirArg}`;
+    lines.push(
+      terminal
+        ? `  the file stays in the raw bucket under ${r.source.key}; fix it and run again`
+        : `  fix the cause, then resume the job where it stopped: etl redrive ${r.jobId}${stateDir}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function commonPrefix(keys: string[]): string {
+  let prefix = keys[0];
+  for (const k of keys) while (!k.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix.slice(0, prefix.lastIndexOf("/") + 1);
+}
+
+/** Prints one finished job: a JSON line with `--json`, else the summary. */
+export function printJob(r: JobResult, options: { json: boolean; lakeDir: string; stateDirArg: string }): void {
+  process.stdout.write(options.json ? `${JSON.stringify(r)}\n` : `${summary(r, options.lakeDir, options.stateDirArg)}\n`);
+}

@@ -1,0 +1,40 @@
+import { join, relative, resolve } from "node:path";
+import type { EtlConfig } from "../core/config/defineConfig.ts";
+import type { ObjectCreatedEvent } from "../core/events/objectCreated.ts";
+import type { ExecutionOutcome, LocalRuntime, RuntimeOptions } from "../local/runtime.ts";
+import { printJob } from "./jobOutput.ts";
+import type { CommonOptions } from "./options.ts";
+
+/** Options of a writing command (run, redrive). */
+export type WriterOptions = CommonOptions & { config?: string; lockWait: number };
+
+/**
+ * What `run` and `redrive` share: the runtime on the state dir (lock, marker, journals), the
+ * hint for interrupted jobs, and printing each job as it finishes.
+ */
+export async function openWriter(command: string, opts: WriterOptions, config: EtlConfig, extra: Partial<RuntimeOptions> = {}) {
+  const [{ LocalRuntime }, { jobResult }] = await Promise.all([import("../local/runtime.ts"), import("../local/jobResult.ts")]);
+  process.env.ETL_LOG_LEVEL ??= opts.verbose ? "info" : "warn";
+  const stateDir = resolve(opts.stateDir);
+  const lakeDir = join(stateDir, "lake");
+  const runtime: LocalRuntime = await LocalRuntime.start({
+    stateDir,
+    config,
+    command,
+    lockWaitMs: opts.lockWait * 1000,
+    ...extra,
+  });
+  const stateArg = opts.stateDir === ".etl" ? "" : ` --state-dir ${opts.stateDir}`;
+  for (const j of runtime.interrupted) {
+    process.stderr.write(
+      `interrupted: job ${j.jobId ?? "(not started)"} (${j.key}) stopped${j.state ? ` in ${j.state}` : ""} when pid ${j.pid} ended; ` +
+        `resume it with: etl redrive ${j.jobId}${stateArg}\n`,
+    );
+  }
+  const report = async (event: ObjectCreatedEvent, outcome: ExecutionOutcome) => {
+    const result = await jobResult(event, outcome);
+    printJob(result, { json: opts.json, lakeDir: relative(process.cwd(), lakeDir) || ".", stateDirArg: opts.stateDir });
+    return result;
+  };
+  return { runtime, report };
+}
