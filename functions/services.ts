@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import config from "../etl.config.ts";
 import type { EtlConfig } from "../core/config/defineConfig.ts";
 import { createClients } from "../core/io/clients.ts";
@@ -7,6 +6,7 @@ import { JobTable } from "../core/io/jobTable.ts";
 import { Alerts } from "../core/io/alerts.ts";
 import { loadSettings, type Settings } from "../core/settings.ts";
 import type { EngineOptions } from "../core/engine/engine.ts";
+import { engineLimits, functionMemoryMb } from "../core/engine/engineLimits.ts";
 
 /** What every handler works with: settings, the user's config and the AWS-facing stores. */
 export type Services = {
@@ -29,19 +29,15 @@ export function getServices(): Services {
   if (services) return services;
   const settings = loadSettings();
   const clients = createClients();
-  // Lambda gives CPU in proportion to memory; DuckDB gets most of the memory, the rest is Node's.
-  const lambdaMb = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) || undefined;
+  // DuckDB's threads and memory follow the function's size (etl run --memory locally, Lambda's on AWS).
+  const limits = engineLimits(functionMemoryMb());
   services = {
     settings,
     config: configOverride ?? config,
     store: new ObjectStore(clients.s3),
     jobs: new JobTable(clients.dynamo, settings.ETL_JOBS_TABLE),
     alerts: new Alerts(clients.sns, settings.ETL_ALERTS_TOPIC_ARN),
-    engine: (scratchDir) => ({
-      scratchDir,
-      threads: Math.min(availableParallelism(), 4),
-      memoryLimitMb: lambdaMb ? Math.floor(lambdaMb * 0.7) : undefined,
-    }),
+    engine: (scratchDir) => ({ scratchDir, ...limits }),
   };
   return services;
 }
