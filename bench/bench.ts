@@ -133,7 +133,7 @@ try {
     table(
       ["phase", "time s", "share", "M rows/s", "MB/s", "peak RSS MB"],
       names.map((name) => {
-        const of = phases.map((run) => run.find((p) => p.name === name)!);
+        const of = phases.flatMap((run) => run.filter((p) => p.name === name));
         const s = median(of.map((p) => p.seconds));
         const rss = of.flatMap((p) => (p.peakRssMb === undefined ? [] : [p.peakRssMb]));
         return [name, num(s), `${num((100 * s) / total, 0)}%`, ...rate(s), rss.length ? num(median(rss), 0) : "-"];

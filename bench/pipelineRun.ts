@@ -38,7 +38,12 @@ export async function pipelineRun(root: string, file: string, config: string, st
     const tail = run.lines.filter((l) => l.stream === "stderr").slice(-20).map((l) => l.text).join("\n");
     throw new Error(`etl run exited with ${run.code}:\n${resultLine?.text ?? ""}\n${tail}`);
   }
+  return { run, phases: phasesOf(run), result: JSON.parse(resultLine.text) };
+}
 
+/** Splits a finished `etl run`'s wall time into phases, from its timed lines (see `pipelineRun`). */
+export function phasesOf(run: Pick<MeasuredRun, "lines" | "samples" | "seconds">): Phase[] {
+  const resultLine = run.lines.find((l) => l.stream === "stdout" && l.text.startsWith("{"));
   // Boundaries in ms since spawn; a step's own duration comes from its log, not from arrivals.
   const marks: { name: string; end: number; durationMs?: number }[] = [];
   const uploadLine = run.lines.find((l) => l.stream === "stderr" && / → s3:\/\//.test(l.text));
@@ -54,7 +59,7 @@ export async function pipelineRun(root: string, file: string, config: string, st
       open = undefined;
     }
   }
-  marks.push({ name: "result + lake mirror", end: resultLine.at });
+  marks.push({ name: "result + lake mirror", end: resultLine?.at ?? run.seconds * 1000 });
   marks.push({ name: "shutdown", end: run.seconds * 1000 });
 
   const rssDuring = (from: number, to: number) => {
@@ -76,5 +81,5 @@ export async function pipelineRun(root: string, file: string, config: string, st
   }
   const at = phases.findIndex((p) => p.name === "result + lake mirror");
   phases.splice(at, 0, { name: "orchestration (state machine)", seconds: Math.max(0, executionMs - stepsMs) / 1000 });
-  return { run, phases, result: JSON.parse(resultLine.text) };
+  return phases;
 }
