@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import config from "../etl.config.ts";
 import type { EtlConfig } from "../core/config/defineConfig.ts";
 import { createClients } from "../core/io/clients.ts";
@@ -9,6 +8,7 @@ import { FAILED_JOB_TTL_DAYS } from "../core/job/retention.ts";
 import { Alerts } from "../core/io/alerts.ts";
 import { loadSettings, type Settings } from "../core/settings.ts";
 import type { EngineOptions } from "../core/engine/engine.ts";
+import { engineLimits, functionMemoryMb } from "../core/engine/engineLimits.ts";
 import type { FunctionName } from "../stacks/handlers.ts";
 
 /** What every handler works with: settings, the user's config and the AWS-facing stores. */
@@ -44,8 +44,8 @@ export function getServices(fn?: FunctionName): Services {
   const env = { ...process.env, ...(fn ? options.env?.(fn) : undefined) };
   const settings = loadSettings();
   const clients = createClients(env);
-  // Lambda gives CPU in proportion to memory; DuckDB gets most of the memory, the rest is Node's.
-  const lambdaMb = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) || undefined;
+  // DuckDB's threads and memory follow the function's size (etl run --memory locally, Lambda's on AWS).
+  const limits = engineLimits(functionMemoryMb());
   const created: Services = {
     settings,
     config: configOverride ?? config,
@@ -53,11 +53,7 @@ export function getServices(fn?: FunctionName): Services {
     jobs: new JobTable(clients.dynamo, settings.ETL_JOBS_TABLE, { finalDays: settings.ETL_JOB_TTL_DAYS, failedDays: FAILED_JOB_TTL_DAYS }),
     outputs: new OutputTable(clients.dynamo, settings.ETL_OUTPUTS_TABLE),
     alerts: new Alerts(clients.sns, settings.ETL_ALERTS_TOPIC_ARN),
-    engine: (scratchDir) => ({
-      scratchDir,
-      threads: Math.min(availableParallelism(), 4),
-      memoryLimitMb: lambdaMb ? Math.floor(lambdaMb * 0.7) : undefined,
-    }),
+    engine: (scratchDir) => ({ scratchDir, ...limits }),
   };
   services.set(fn, created);
   return created;

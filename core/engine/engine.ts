@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { quoteLiteral } from "./sql.ts";
@@ -6,7 +7,11 @@ import { quoteLiteral } from "./sql.ts";
 /** A parameter value bound to a statement. */
 export type SqlValue = DuckDBValue;
 
-/** Engine limits; Lambda sizes them from the function's memory. */
+/**
+ * Engine limits, sized from the function's memory by `engineLimits`: threads (every core when
+ * absent) and DuckDB's `memory_limit` (DuckDB's default, 80% of RAM, when absent). Past the
+ * limit DuckDB spills to `scratchDir`, which on Lambda is the function's ephemeral storage.
+ */
 export type EngineOptions = { scratchDir: string; threads?: number; memoryLimitMb?: number };
 
 /**
@@ -27,7 +32,7 @@ export class Engine {
     const spill = join(options.scratchDir, "duckdb");
     mkdirSync(spill, { recursive: true });
     const instance = await DuckDBInstance.create(":memory:", {
-      threads: String(options.threads ?? 2),
+      threads: String(options.threads ?? availableParallelism()),
       autoinstall_known_extensions: "false",
       autoload_known_extensions: "false",
       home_directory: options.scratchDir,

@@ -1,0 +1,56 @@
+import { availableParallelism } from "node:os";
+
+/** Lambda gives a function one vCPU per 1,769 MB of memory (AWS Lambda docs, "Memory and computing power"). */
+const MB_PER_VCPU = 1769;
+
+/**
+ * What the rest of the process needs besides DuckDB: Node, the SDK clients, the handler's own
+ * buffers, and what DuckDB allocates outside its buffer manager (CSV reader and Parquet writer
+ * buffers per thread). Measured at 150-250 MB for a clean step; Lambda kills a function that
+ * goes over its size, so the margin errs high.
+ */
+const RESERVED_MB = 256;
+
+/**
+ * DuckDB's buffer manager holds to `memory_limit`, but not everything it allocates goes through
+ * it: a fifth of what is left is headroom for the rest.
+ */
+const DUCKDB_SHARE = 0.8;
+
+/** The smallest `memory_limit` DuckDB is given: below it, even spilling queries fail. */
+const MIN_DUCKDB_MB = 128;
+
+/** DuckDB's share of memory and CPU. */
+export type EngineLimits = { threads: number; memoryLimitMb?: number };
+
+/**
+ * The function's memory size in MB: `ETL_MEMORY_MB` (set locally by `etl run --memory`, to run
+ * as a function of that size would) wins over Lambda's `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`;
+ * undefined when neither is set, i.e. a local run with the whole machine.
+ */
+export function functionMemoryMb(env: Record<string, string | undefined> = process.env): number | undefined {
+  for (const name of ["ETL_MEMORY_MB", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    const mb = Number(value);
+    if (!Number.isInteger(mb) || mb < MIN_DUCKDB_MB + RESERVED_MB) {
+      throw new Error(`${name} must be a whole number of MB, at least ${MIN_DUCKDB_MB + RESERVED_MB}: ${value}`);
+    }
+    return mb;
+  }
+  return undefined;
+}
+
+/**
+ * DuckDB's threads and memory limit for a function of `memoryMb`: the threads Lambda's CPU share
+ * pays for (never more than the cores the process sees, never fewer than one), and the memory
+ * left after the reserve and headroom, so DuckDB spills to its temp directory instead of the function being
+ * killed. Without a size (a local run), every core and DuckDB's own default limit (80% of RAM).
+ */
+export function engineLimits(memoryMb: number | undefined, cores = availableParallelism()): EngineLimits {
+  if (memoryMb === undefined) return { threads: cores };
+  return {
+    threads: Math.max(1, Math.min(cores, Math.ceil(memoryMb / MB_PER_VCPU))),
+    memoryLimitMb: Math.max(MIN_DUCKDB_MB, Math.floor((memoryMb - RESERVED_MB) * DUCKDB_SHARE)),
+  };
+}
