@@ -18,7 +18,6 @@ import { toUtf8 } from "../core/format/encoding.ts";
 import { ObjectStore } from "../core/io/objectStore.ts";
 import { buildSilver } from "../core/silver/buildSilver.ts";
 import { loadSource } from "../core/silver/loadSource.ts";
-import { mirrorLake } from "../local/lakeMirror.ts";
 import { LOCAL_NAMES } from "../local/localEnv.ts";
 import { LocalRuntime } from "../local/runtime.ts";
 import benchConfig from "./bench.config.ts";
@@ -68,7 +67,6 @@ try {
       for (const f of written) await store.upload(f, { bucket: LOCAL_NAMES.lakeBucket, key: `silver/sales/${relative(silver.silverDir, f)}` });
     });
     await timed("S3 server-side copy (archive)", () => store.copy(raw, { ...raw, key: "archived/sales.csv" }));
-    await timed("lake mirror", () => mirrorLake(join(work, "state", "lake")));
     s3.destroy();
     console.log(`${Number(args.rows).toLocaleString("en")} orders, ${mb.toFixed(0)} MB CSV\n`);
     console.log(table(["operation", "time s", "MB/s"], timings.map(([name, s]) => [name, num(s), num(mb / s, 0)])));

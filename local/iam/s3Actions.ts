@@ -51,6 +51,8 @@ export function s3Requests(call: S3Call): AuthorizationRequest[] {
       return [{ action: "s3:PutBucketVersioning", resource: bucketArn(call.bucket) }];
     case "GetBucketVersioning":
       return [{ action: "s3:GetBucketVersioning", resource: bucketArn(call.bucket) }];
+    case "DeleteBucket":
+      return [{ action: "s3:DeleteBucket", resource: bucketArn(call.bucket) }];
   }
 }
 

@@ -13,7 +13,6 @@ export async function leaveJobRunning(jobs: JobTable, key: string, hoursAgo: num
   await jobs.start({
     ref: { jobId, dataset: "sales", source: { bucket: LOCAL_NAMES.rawBucket, key }, sourceId: "stuck", startedAt: then },
     executionId: `arn:aws:states:${LOCAL_NAMES.region}:${LOCAL_NAMES.account}:execution:${LOCAL_NAMES.stateMachine}:${jobId}`,
-    ttlDays: 90,
   });
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   await db.send(

@@ -147,14 +147,6 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "dynamodb:GetItem outputs",
     "dynamodb:PutItem outputs",
   ],
-  notify: ["dynamodb:GetItem table", "dynamodb:UpdateItem table", "dynamodb:GetItem outputs", "sns:Publish topic"],
-  fail: [
-    "dynamodb:GetItem table",
-    "dynamodb:UpdateItem table",
-    "sns:Publish topic",
-    "s3:DeleteObject lake/staging",
-    "s3:ListBucket lake bucket",
-  ],
   notify: ["dynamodb:GetItem table", "dynamodb:UpdateItem table", "sns:Publish topic", "kms:GenerateDataKey key", "kms:Decrypt key", "dynamodb:GetItem outputs"],
   fail: [
     "dynamodb:GetItem table",
