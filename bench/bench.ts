@@ -110,11 +110,11 @@ try {
   const peak = (name: string) => median(samples.get(name)!.flatMap((s) => (s.peakRssMb === undefined ? [] : [s.peakRssMb])));
   const [pipeline, floor, pandas] = contenders.map((c) => c.name);
   // A rate over a phase too short to time says nothing.
-  const rate = (s: number) => (s < 0.05 ? ["-", "-"] : [num(inputRows / s / 1e6, 2), num(mb / s, 1)]);
+  const rate = (s: number) => (s < 0.05 ? ["-", "-"] : [num(inputRows / s / 1e3, 0), num(mb / s, 1)]);
   console.log(`\n${inputRows.toLocaleString("en")} input rows → ${silverRows.toLocaleString("en")} silver rows\n`);
   console.log(
     table(
-      ["", "time s", "M rows/s", "MB/s", "peak RSS MB", "÷ floor", "÷ pandas"],
+      ["", "time s", "k rows/s", "MB/s", "peak RSS MB", "÷ floor", "÷ pandas"],
       contenders.map((c) => [
         c.name,
         num(seconds(c.name)),
@@ -131,7 +131,7 @@ try {
   const total = seconds(pipeline);
   console.log(
     table(
-      ["phase", "time s", "share", "M rows/s", "MB/s", "peak RSS MB"],
+      ["phase", "time s", "share", "k rows/s", "MB/s", "peak RSS MB"],
       names.map((name) => {
         const of = phases.flatMap((run) => run.filter((p) => p.name === name));
         const s = median(of.map((p) => p.seconds));

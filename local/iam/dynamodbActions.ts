@@ -21,7 +21,8 @@ const TRANSACT_ACTIONS: Record<string, string> = {
  * authorizes them: the operation on the table, or on `…/index/<name>` for a Query or Scan of an
  * index; a batch on each table it names; a transaction item by item, each as its own operation.
  */
-export function dynamodbRequests(target: string, body: Body, region: string, account: string): AuthorizationRequest[] {
+export function dynamodbRequests(target: string, body: Body | undefined, region: string, account: string): AuthorizationRequest[] | undefined {
+  if (!body) return undefined;
   const op = target.split(".").pop() ?? "";
   const arn = (table: string) => tableArn(region, account, table);
   switch (op) {

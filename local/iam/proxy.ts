@@ -38,6 +38,15 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+function jsonBody(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body.toString("utf8") || "{}");
+    return parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 function refuse(res: ServerResponse, status: number, contentType: string, body: string, method?: string): void {
@@ -122,9 +131,10 @@ export async function startIamProxy(upstream: string, options: IamProxyOptions):
     if (caller) {
       const requests =
         service === "dynamodb"
-          ? dynamodbRequests(String(req.headers["x-amz-target"] ?? ""), JSON.parse(body.toString("utf8") || "{}"), options.region, options.account)
+          ? dynamodbRequests(String(req.headers["x-amz-target"] ?? ""), jsonBody(body), options.region, options.account)
           : snsRequests(new URLSearchParams(body.toString("utf8")), options.region, options.account);
-      const denial = firstDenial(caller, requests);
+      // A body that is not JSON names no table: dynalite refuses it itself (SerializationException).
+      const denial = requests && firstDenial(caller, requests);
       if (denial) {
         options.onDenied?.(denial);
         if (service === "dynamodb") {
