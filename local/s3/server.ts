@@ -352,8 +352,13 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     }
   }
 
-  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => void handle(req, res, false));
-  server.on("checkContinue", (req, res) => void handle(req, res, true));
+  const inFlight = new Set<Promise<void>>();
+  const track = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
+    const done = handle(req, res, expectsContinue).finally(() => inFlight.delete(done));
+    inFlight.add(done);
+  };
+  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => track(req, res, false));
+  server.on("checkContinue", (req, res) => track(req, res, true));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -365,7 +370,10 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      // Writes cut off with their connection still finish or fail; only then is the store consistent.
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
       if (temp) await rm(temp, { recursive: true, force: true });
+      else await store.close();
     },
   };
 }

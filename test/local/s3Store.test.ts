@@ -307,7 +307,8 @@ describe("state on disk", () => {
     await first.s3.send(new PutObjectCommand({ Bucket: "plain", Key: "p/gone.csv", Body: "x" }));
     first.s3.destroy();
     await first.server.stop();
-    // What a killed process may leave: a stale lake file, a missing one, a half-written temp file.
+    // What a killed process may leave: no clean-close marker, a stale lake file, a missing one, a half-written temp file.
+    rmSync(join(first.root, "closed.json"));
     rmSync(join(first.lake, "ver", "p", "k.csv"));
     writeFileSync(join(first.lake, "plain", "p", "stale.csv"), "stale");
     writeFileSync(join(first.root, "tmp", "partial"), "half");
@@ -329,6 +330,27 @@ describe("state on disk", () => {
     }
   });
 
+  it("remembers after a clean restart which keys wait for a clashing file to go", async () => {
+    const first = await fresh();
+    await first.s3.send(new PutObjectCommand({ Bucket: "plain", Key: "c/a", Body: "file" }));
+    await first.s3.send(new PutObjectCommand({ Bucket: "plain", Key: "c/a/b", Body: "inner" }));
+    first.s3.destroy();
+    await first.server.stop();
+
+    const server = await startS3Server({ root: first.root, lakeDir: first.lake });
+    const s3 = client(server.url);
+    try {
+      await s3.send(new DeleteObjectCommand({ Bucket: "plain", Key: "c/a/b" }));
+      expect(readFileSync(join(first.lake, "plain", "c", "a"), "utf8")).toBe("file");
+      await s3.send(new PutObjectCommand({ Bucket: "plain", Key: "c/a/b", Body: "again" }));
+      await s3.send(new DeleteObjectCommand({ Bucket: "plain", Key: "c/a" }));
+      expect(readFileSync(join(first.lake, "plain", "c", "a", "b"), "utf8")).toBe("again");
+    } finally {
+      s3.destroy();
+      await server.stop();
+    }
+  });
+
   it("removes its temp folder on stop when it has no root", async () => {
     const server = await startS3Server();
     const root = server.store.root;
@@ -338,36 +360,51 @@ describe("state on disk", () => {
   });
 });
 
-describe("memory", () => {
-  it("streams a 300 MB object in and out while the server's RSS stays flat", async () => {
-    const file = join(dir, "big.bin");
-    const chunk = Buffer.alloc(1 << 20);
-    for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE((i * 2654435761) >>> 0, i);
-    await pipeline(
-      (async function* () {
-        for (let i = 0; i < 300; i++) yield chunk;
-      })(),
-      createWriteStream(file),
-    );
-    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "s3ServerProcess.ts"), join(dir, "mem-store"), join(dir, "mem-lake")], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-    const next = async () => JSON.parse((await lines.next()).value as string);
-    const rss = async () => {
+/** The server alone in a child process: its URL, its memory, and a way to kill it. */
+async function childServer(root: string, lake: string) {
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "s3ServerProcess.ts"), root, lake], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => JSON.parse((await lines.next()).value as string);
+  const { url } = (await next()) as { url: string };
+  return {
+    url,
+    rss: async () => {
       child.stdin!.write("rss\n");
       return (await next()) as { rss: number; maxRss: number };
-    };
+    },
+    kill: () => {
+      child.kill("SIGKILL");
+      return new Promise((resolve) => child.once("exit", resolve));
+    },
+  };
+}
+
+async function bigFile(name: string, mb: number): Promise<string> {
+  const file = join(dir, name);
+  const chunk = Buffer.alloc(1 << 20);
+  for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE((i * 2654435761) >>> 0, i);
+  await pipeline(
+    (async function* () {
+      for (let i = 0; i < mb; i++) yield chunk;
+    })(),
+    createWriteStream(file),
+  );
+  return file;
+}
+
+describe("the server in its own process", () => {
+  it("streams a 300 MB object in and out while the server's RSS stays flat", async () => {
+    const file = await bigFile("big.bin", 300);
+    const server = await childServer(join(dir, "mem-store"), join(dir, "mem-lake"));
     try {
-      const { url } = await next();
-      const s3 = client(url);
+      const s3 = client(server.url);
       await s3.send(new CreateBucketCommand({ Bucket: "mem" }));
-      const before = await rss();
+      const before = await server.rss();
       const store = new ObjectStore(s3);
       await s3.send(new PutObjectCommand({ Bucket: "mem", Key: "single.bin", Body: createReadStream(file), ContentLength: statSync(file).size }));
       await store.upload(file, { bucket: "mem", key: "parts.bin" });
       await store.download({ bucket: "mem", key: "single.bin" }, join(dir, "big.out"));
-      const after = await rss();
+      const after = await server.rss();
       s3.destroy();
 
       expect(statSync(join(dir, "big.out")).size).toBe(300 * 2 ** 20);
@@ -375,8 +412,37 @@ describe("memory", () => {
       expect(after.maxRss - before.rss).toBeLessThan(120 * 2 ** 20);
       console.log(`server RSS: ${(before.rss / 2 ** 20).toFixed(0)} MB before, peak ${(after.maxRss / 2 ** 20).toFixed(0)} MB during 2×300 MB up + 300 MB down`);
     } finally {
-      child.stdin!.end();
-      child.kill();
+      await server.kill();
     }
   }, 240_000);
+
+  it("keeps the old object when killed (SIGKILL) in the middle of replacing it", async () => {
+    const file = await bigFile("kill.bin", 200);
+    const root = join(dir, "kill-store");
+    const lake = join(dir, "kill-lake");
+    const server = await childServer(root, lake);
+    const s3 = client(server.url);
+    await s3.send(new CreateBucketCommand({ Bucket: "kill" }));
+    await s3.send(new PutObjectCommand({ Bucket: "kill", Key: "k.bin", Body: "old" }));
+    const upload = s3.send(new PutObjectCommand({ Bucket: "kill", Key: "k.bin", Body: createReadStream(file), ContentLength: statSync(file).size }));
+    upload.catch(() => undefined);
+    // Killed once part of the body is on disk.
+    for (let i = 0; i < 200 && readdirSync(join(root, "tmp")).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    await server.kill();
+    await expect(upload).rejects.toThrow();
+    s3.destroy();
+
+    const again = await startS3Server({ root, lakeDir: lake });
+    const s3again = client(again.url);
+    try {
+      expect(await text(s3again, "kill", "k.bin")).toBe("old");
+      expect(readFileSync(join(lake, "kill", "k.bin"), "utf8")).toBe("old");
+      expect(readdirSync(join(root, "tmp"))).toEqual([]);
+      expect(readdirSync(join(root, "blobs", "kill"))).toHaveLength(1);
+    } finally {
+      s3again.destroy();
+      await again.stop();
+    }
+  }, 120_000);
 });
