@@ -162,7 +162,6 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     },
 
     async DeleteObjects({ res, call, query }) {
-      const quiet = query.get("quiet") === "true" || query.get("quiet") === "";
       const deleted: XmlNode[] = [];
       const errors: XmlNode[] = [];
       for (const { key, versionId } of call.deleteKeys!) {
@@ -180,7 +179,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
         }
       }
       wrote(call);
-      sendXml(res, 200, "DeleteResult", { Deleted: query.has("quiet") || quiet ? [] : deleted, Error: errors });
+      sendXml(res, 200, "DeleteResult", { Deleted: query.has("quiet") ? [] : deleted, Error: errors });
     },
 
     ListObjectsV2({ res, call, query }) {

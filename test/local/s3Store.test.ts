@@ -236,6 +236,40 @@ describe("the local S3 store, through the real S3Client", () => {
     ).rejects.toMatchObject({ name: "EntityTooSmall" });
   });
 
+  it("never shows a reader of the lake view a torn file while the object is rewritten", async () => {
+    const { s3, lake } = ctx;
+    const bodies = Array.from({ length: 30 }, (_, i) => String(i).repeat(1000 + i * 5000));
+    await s3.send(new PutObjectCommand({ Bucket: "plain", Key: "torn/x.csv", Body: bodies[0] }));
+    let writing = true;
+    const reads: string[] = [];
+    const reader = (async () => {
+      while (writing) {
+        reads.push(readFileSync(join(lake, "plain", "torn", "x.csv"), "utf8"));
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    for (const body of bodies.slice(1)) await s3.send(new PutObjectCommand({ Bucket: "plain", Key: "torn/x.csv", Body: body }));
+    writing = false;
+    await reader;
+
+    expect(reads.length).toBeGreaterThan(10);
+    for (const read of reads) expect(bodies).toContain(read);
+    expect(readFileSync(join(lake, "plain", "torn", "x.csv"), "utf8")).toBe(bodies.at(-1));
+  });
+
+  it("lists keys with XML's special characters and control characters as they were written", async () => {
+    const { s3 } = ctx;
+    const keys = ["xml/<&>\"'.csv", "xml/a\rb", "xml/tab\there", "xml/]]>"];
+    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: "plain", Key, Body: "x" }));
+    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: "plain", Prefix: "xml/" }))).Contents?.map((o) => o.Key);
+    expect(listed?.sort()).toEqual([...keys].sort());
+  });
+
+  it("refuses to delete a bucket that still holds objects", async () => {
+    const { DeleteBucketCommand } = await import("@aws-sdk/client-s3");
+    await expect(ctx.s3.send(new DeleteBucketCommand({ Bucket: "plain" }))).rejects.toMatchObject({ name: "BucketNotEmpty", $metadata: { httpStatusCode: 409 } });
+  });
+
   it("rejects a body whose checksum does not match", async () => {
     const out = await fetch(`${ctx.server.url}/plain/bad.txt`, {
       method: "PUT",
