@@ -28,9 +28,9 @@ export type Received = { path: string; size: number; md5: string; checksum?: Che
 /** Conditions of a conditional write, checked against the current object when the write commits. */
 export type WriteConditions = { ifNoneMatch?: string; ifMatch?: string };
 
-/** The marker a clean close leaves, naming the keys the lake view could not show (bucket → keys). */
+/** The marker a clean close leaves: the records (bucket → [key, versions]) and the keys the lake view could not show. */
 const CLOSED = "closed.json";
-type ClosedMarker = { closed: string; clashed: Record<string, string[]> };
+type ClosedMarker = { closed: string; clashed: Record<string, string[]>; keys: Record<string, [string, Version[]][]> };
 
 /** Reads of a blob retry this often when an overwrite unlinks it between lookup and open. */
 const OPEN_ATTEMPTS = 5;
@@ -72,9 +72,13 @@ export class DiskStore {
     return store;
   }
 
-  /** Marks the store as left consistent, with the lake view's hidden keys; call when no request is in flight. */
+  /**
+   * Marks the store as left consistent, with a snapshot of every record (one file to read at the
+   * next open instead of one per key) and the lake view's hidden keys; call when no request is in flight.
+   */
   async close(): Promise<void> {
-    const marker: ClosedMarker = { closed: new Date().toISOString(), clashed: this.lake.clashedKeys() };
+    const keys = Object.fromEntries([...this.buckets].map(([name, b]) => [name, [...b.keys]]));
+    const marker: ClosedMarker = { closed: new Date().toISOString(), clashed: this.lake.clashedKeys(), keys };
     await this.writeAtomic(join(this.root, CLOSED), JSON.stringify(marker));
   }
 
@@ -87,15 +91,7 @@ export class DiskStore {
     for (const file of await readdir(join(this.root, "buckets"))) {
       if (!file.endsWith(".json")) continue;
       const saved = JSON.parse(await readFile(join(this.root, "buckets", file), "utf8")) as Pick<Bucket, "name" | "created" | "versioning">;
-      const keys = new Map<string, Version[]>();
-      const dir = join(this.root, "keys", saved.name);
-      const files = await readdir(dir).catch(() => [] as string[]);
-      for (let i = 0; i < files.length; i += 256) {
-        const records = await Promise.all(
-          files.slice(i, i + 256).map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as { key: string; versions: Version[] }),
-        );
-        for (const r of records) keys.set(r.key, r.versions);
-      }
+      const keys = new Map<string, Version[]>(closed?.keys[saved.name] ?? (await this.readRecords(saved.name)));
       const bucket: Bucket = { ...saved, keys, sorted: new SortedKeys(keys.keys()) };
       this.buckets.set(saved.name, bucket);
       const current = new Map<string, string>();
@@ -107,6 +103,20 @@ export class DiskStore {
       await this.collectOrphans(bucket);
       await this.lake.reconcile(bucket.name, current);
     }
+  }
+
+  /** Every key record of a bucket, from its own file. */
+  private async readRecords(bucket: string): Promise<[string, Version[]][]> {
+    const dir = join(this.root, "keys", bucket);
+    const files = await readdir(dir).catch(() => [] as string[]);
+    const entries: [string, Version[]][] = [];
+    for (let i = 0; i < files.length; i += 256) {
+      const records = await Promise.all(
+        files.slice(i, i + 256).map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as { key: string; versions: Version[] }),
+      );
+      for (const r of records) entries.push([r.key, r.versions]);
+    }
+    return entries;
   }
 
   /** Removes blobs that no record names: a process was killed between writing one and its record. */

@@ -364,7 +364,7 @@ describe("state on disk", () => {
     }
   });
 
-  it("remembers after a clean restart which keys wait for a clashing file to go", async () => {
+  it("reopens from the snapshot a clean close leaves, remembering which keys wait for a clashing file to go", async () => {
     const first = await fresh();
     await first.s3.send(new PutObjectCommand({ Bucket: "plain", Key: "c/a", Body: "file" }));
     await first.s3.send(new PutObjectCommand({ Bucket: "plain", Key: "c/a/b", Body: "inner" }));
@@ -374,6 +374,7 @@ describe("state on disk", () => {
     const server = await startS3Server({ root: first.root, lakeDir: first.lake });
     const s3 = client(server.url);
     try {
+      expect(await text(s3, "plain", "c/a/b")).toBe("inner");
       await s3.send(new DeleteObjectCommand({ Bucket: "plain", Key: "c/a/b" }));
       expect(readFileSync(join(first.lake, "plain", "c", "a"), "utf8")).toBe("file");
       await s3.send(new PutObjectCommand({ Bucket: "plain", Key: "c/a/b", Body: "again" }));
