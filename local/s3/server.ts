@@ -253,9 +253,13 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
       sendXml(res, 200, "InitiateMultipartUploadResult", { Bucket: call.bucket, Key: call.key, UploadId: uploadId });
     },
     async UploadPart({ req, res, call, query }) {
-      store.headBucket(call.bucket);
-      const received = await receiveBody(req, store);
-      const etag = await multipart.putPart(call.bucket, call.key!, query.get("uploadId")!, Number(query.get("partNumber")), received);
+      const uploadId = query.get("uploadId")!;
+      const slot = await multipart.slot(call.bucket, call.key!, uploadId, Number(query.get("partNumber")));
+      const received = await receiveBody(req, store, slot).catch(async (error: unknown) => {
+        await multipart.release(uploadId, slot);
+        throw error;
+      });
+      const etag = await multipart.putPart(uploadId, Number(query.get("partNumber")), received, slot);
       const checksum = received.checksum ? { [`x-amz-checksum-${received.checksum.algorithm}`]: received.checksum.value } : {};
       sendEmpty(res, 200, { etag, ...checksum });
     },

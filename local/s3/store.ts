@@ -190,14 +190,18 @@ export class DiskStore {
 
   // Receiving bytes
 
-  /** Streams a body into a temp file, counting and hashing it on the way. */
-  async receive(body: Readable, algorithm?: ChecksumAlgorithm): Promise<Received> {
-    const path = join(this.tmpDir, newId());
+  /**
+   * Streams a body into a temp file (or, with `into`, into an existing file from an offset),
+   * counting and hashing it on the way.
+   */
+  async receive(body: Readable, algorithm?: ChecksumAlgorithm, into?: { path: string; start: number }): Promise<Received> {
+    const path = into?.path ?? join(this.tmpDir, newId());
     const digest = new Digest(algorithm);
+    const out = createWriteStream(path, { highWaterMark: 1 << 20, ...(into ? { flags: "r+", start: into.start } : {}) });
     try {
-      await pipeline(body, digest, createWriteStream(path, { highWaterMark: 1 << 20 }));
+      await pipeline(body, digest, out);
     } catch (error) {
-      await rm(path, { force: true });
+      if (!into) await rm(path, { force: true });
       throw error;
     }
     return { path, size: digest.bytes, md5: digest.md5Hex(), checksum: digest.checksum() };

@@ -236,6 +236,38 @@ describe("the local S3 store, through the real S3Client", () => {
     ).rejects.toMatchObject({ name: "EntityTooSmall" });
   });
 
+  it("joins parts uploaded in any order, again, or skipped, as S3 does", async () => {
+    const { s3 } = ctx;
+    const MiB5 = 5 * 1024 * 1024;
+    const part = (fill: number, size = MiB5) => Buffer.alloc(size, fill);
+    async function upload(Key: string, sends: [number, Buffer][], list: (etags: Map<number, string[]>) => { PartNumber: number; ETag: string }[]) {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "plain", Key }));
+      const etags = new Map<number, string[]>();
+      for (const [PartNumber, Body] of sends) {
+        const { ETag } = await s3.send(new UploadPartCommand({ Bucket: "plain", Key, UploadId, PartNumber, Body }));
+        etags.set(PartNumber, [...(etags.get(PartNumber) ?? []), ETag!]);
+      }
+      return s3.send(new CompleteMultipartUploadCommand({ Bucket: "plain", Key, UploadId, MultipartUpload: { Parts: list(etags) } }));
+    }
+    const bytes = async (Key: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: "plain", Key }))).Body!.transformToByteArray());
+    const latest = (numbers: number[]) => (etags: Map<number, string[]>) => numbers.map((n) => ({ PartNumber: n, ETag: etags.get(n)!.at(-1)! }));
+
+    await upload("mp/order.bin", [[1, part(1)], [2, part(2)], [3, part(3, 10)]], latest([1, 2, 3]));
+    expect((await bytes("mp/order.bin")).equals(Buffer.concat([part(1), part(2), part(3, 10)]))).toBe(true);
+
+    await upload("mp/reverse.bin", [[3, part(3, 10)], [2, part(2)], [1, part(1)]], latest([1, 2, 3]));
+    expect((await bytes("mp/reverse.bin")).equals(Buffer.concat([part(1), part(2), part(3, 10)]))).toBe(true);
+
+    await upload("mp/again.bin", [[1, part(1)], [2, part(2)], [1, part(9)], [3, part(3, 10)]], latest([1, 2, 3]));
+    expect((await bytes("mp/again.bin")).equals(Buffer.concat([part(9), part(2), part(3, 10)]))).toBe(true);
+
+    await upload("mp/skip.bin", [[1, part(1)], [2, part(2)], [3, part(3, 10)]], latest([1, 3]));
+    expect((await bytes("mp/skip.bin")).equals(Buffer.concat([part(1), part(3, 10)]))).toBe(true);
+
+    const stale = (etags: Map<number, string[]>) => [{ PartNumber: 1, ETag: etags.get(1)![0] }];
+    await expect(upload("mp/stale.bin", [[1, part(1)], [1, part(7)]], stale)).rejects.toMatchObject({ name: "InvalidPart" });
+  });
+
   it("never shows a reader of the lake view a torn file while the object is rewritten", async () => {
     const { s3, lake } = ctx;
     const bodies = Array.from({ length: 30 }, (_, i) => String(i).repeat(1000 + i * 5000));
