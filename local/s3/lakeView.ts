@@ -49,7 +49,10 @@ export class LakeView {
       this.clashedOf(bucket).delete(key);
       if (!this.shownOf(bucket).delete(key)) return;
       const path = join(this.lakeDir, bucket, lakeRelativePath(key)!);
-      await rm(path, { force: true });
+      // A folder of the path replaced by a file (by hand) means the file is gone already.
+      await rm(path, { force: true }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOTDIR") throw error;
+      });
       await this.prune(bucket, dirname(path));
       // Keys that clashed with this one's file or folders may fit now.
       for (const [other, blob] of [...this.clashedOf(bucket)]) {
@@ -65,6 +68,19 @@ export class LakeView {
       this.clashed.delete(bucket);
       await rm(join(this.lakeDir, bucket), { recursive: true, force: true });
     });
+  }
+
+  /** Takes the folder as a clean close left it: every current key shown but those that clashed. */
+  assume(bucket: string, current: Map<string, string>, clashed: string[]): void {
+    const shown = this.shownOf(bucket);
+    const waiting = this.clashedOf(bucket);
+    for (const key of clashed) if (current.has(key)) waiting.set(key, current.get(key)!);
+    for (const key of current.keys()) if (lakeRelativePath(key) !== undefined && !waiting.has(key)) shown.add(key);
+  }
+
+  /** The keys waiting for a clash to go, by bucket. */
+  clashedKeys(): Record<string, string[]> {
+    return Object.fromEntries([...this.clashed].filter(([, keys]) => keys.size).map(([bucket, keys]) => [bucket, [...keys.keys()]]));
   }
 
   /**

@@ -18,9 +18,10 @@ function isChunked(req: IncomingMessage): boolean {
 /**
  * Streams an object body into the store's temp folder, undoing `aws-chunked` framing, and checks
  * what the client declared: decoded length, Content-MD5, and the flexible checksum sent as a
- * header or as a trailer after the last chunk. The checksum is kept with the object.
+ * header or as a trailer after the last chunk. The checksum is kept with the object. With `into`
+ * the bytes go into that file from that offset, and the caller undoes a refused body.
  */
-export async function receiveBody(req: IncomingMessage, store: DiskStore): Promise<Received> {
+export async function receiveBody(req: IncomingMessage, store: DiskStore, into?: { path: string; start: number }): Promise<Received> {
   const trailer = String(req.headers["x-amz-trailer"] ?? "") || undefined;
   const announced = trailer ?? Object.keys(req.headers).find((h) => h.startsWith("x-amz-checksum-") && h !== "x-amz-checksum-mode" && h !== "x-amz-checksum-type");
   const algorithm: ChecksumAlgorithm | undefined =
@@ -30,7 +31,7 @@ export async function receiveBody(req: IncomingMessage, store: DiskStore): Promi
   if (isChunked(req)) body = req.pipe((decoder = new AwsChunkedDecoder()));
   // A client going away mid-body must fail the write, not commit what arrived.
   req.once("aborted", () => body.destroy(new S3Error(400, "IncompleteBody", "The request body ended early")));
-  const received = await store.receive(body, algorithm);
+  const received = await store.receive(body, algorithm, into);
   try {
     const decodedLength = req.headers["x-amz-decoded-content-length"];
     if (decoder && decodedLength !== undefined && Number(decodedLength) !== received.size) {
@@ -45,7 +46,7 @@ export async function receiveBody(req: IncomingMessage, store: DiskStore): Promi
     }
     return received;
   } catch (error) {
-    await store.discard(received.path);
+    if (!into) await store.discard(received.path);
     throw error;
   }
 }

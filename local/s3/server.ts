@@ -162,7 +162,6 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     },
 
     async DeleteObjects({ res, call, query }) {
-      const quiet = query.get("quiet") === "true" || query.get("quiet") === "";
       const deleted: XmlNode[] = [];
       const errors: XmlNode[] = [];
       for (const { key, versionId } of call.deleteKeys!) {
@@ -180,7 +179,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
         }
       }
       wrote(call);
-      sendXml(res, 200, "DeleteResult", { Deleted: query.has("quiet") || quiet ? [] : deleted, Error: errors });
+      sendXml(res, 200, "DeleteResult", { Deleted: query.has("quiet") ? [] : deleted, Error: errors });
     },
 
     ListObjectsV2({ res, call, query }) {
@@ -254,9 +253,13 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
       sendXml(res, 200, "InitiateMultipartUploadResult", { Bucket: call.bucket, Key: call.key, UploadId: uploadId });
     },
     async UploadPart({ req, res, call, query }) {
-      store.headBucket(call.bucket);
-      const received = await receiveBody(req, store);
-      const etag = await multipart.putPart(call.bucket, call.key!, query.get("uploadId")!, Number(query.get("partNumber")), received);
+      const uploadId = query.get("uploadId")!;
+      const slot = await multipart.slot(call.bucket, call.key!, uploadId, Number(query.get("partNumber")));
+      const received = await receiveBody(req, store, slot).catch(async (error: unknown) => {
+        await multipart.release(uploadId, slot);
+        throw error;
+      });
+      const etag = await multipart.putPart(uploadId, Number(query.get("partNumber")), received, slot);
       const checksum = received.checksum ? { [`x-amz-checksum-${received.checksum.algorithm}`]: received.checksum.value } : {};
       sendEmpty(res, 200, { etag, ...checksum });
     },
@@ -352,8 +355,13 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     }
   }
 
-  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => void handle(req, res, false));
-  server.on("checkContinue", (req, res) => void handle(req, res, true));
+  const inFlight = new Set<Promise<void>>();
+  const track = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
+    const done = handle(req, res, expectsContinue).finally(() => inFlight.delete(done));
+    inFlight.add(done);
+  };
+  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => track(req, res, false));
+  server.on("checkContinue", (req, res) => track(req, res, true));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -365,7 +373,10 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      // Writes cut off with their connection still finish or fail; only then is the store consistent.
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
       if (temp) await rm(temp, { recursive: true, force: true });
+      else await store.close();
     },
   };
 }

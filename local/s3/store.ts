@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { chmod, link, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -28,6 +28,10 @@ export type Received = { path: string; size: number; md5: string; checksum?: Che
 /** Conditions of a conditional write, checked against the current object when the write commits. */
 export type WriteConditions = { ifNoneMatch?: string; ifMatch?: string };
 
+/** The marker a clean close leaves: the records (bucket → [key, versions]) and the keys the lake view could not show. */
+const CLOSED = "closed.json";
+type ClosedMarker = { closed: string; clashed: Record<string, string[]>; keys: Record<string, [string, Version[]][]> };
+
 /** Reads of a blob retry this often when an overwrite unlinks it between lookup and open. */
 const OPEN_ATTEMPTS = 5;
 
@@ -42,8 +46,8 @@ const unquote = (etag: string) => etag.trim().replace(/^W\//, "").replace(/^"|"$
  *   tmp/                       bodies being received, records being written
  * Every change is written to tmp and renamed into place, so a process killed at any point leaves
  * the old state or the new; what it leaves half done (a blob no record names, a lake file out of
- * date) is repaired when the store next opens. Blobs are not fsynced: a power loss may lose the
- * last writes, a kill does not. Records are all loaded when the store opens; one writer process
+ * date) is repaired when the store next opens after a stop that was not `close()`d. Blobs are not
+ * fsynced: a power loss may lose the last writes, a kill does not. Records are all loaded when the store opens; one writer process
  * per root (the CLI's state-dir lock).
  */
 export class DiskStore {
@@ -59,35 +63,60 @@ export class DiskStore {
     for (const dir of ["buckets", "keys", "blobs", "uploads"]) await mkdir(join(root, dir), { recursive: true });
     await rm(join(root, "tmp"), { recursive: true, force: true });
     await mkdir(join(root, "tmp"));
+    // Present only after close(): the last process finished every write, so there is nothing to repair.
+    const marker = join(root, CLOSED);
+    const closed = await readFile(marker, "utf8").then((text) => JSON.parse(text) as ClosedMarker, () => undefined);
+    await rm(marker, { force: true });
     const store = new DiskStore(root, new LakeView(lakeDir, join(root, "tmp")));
-    await store.load();
+    await store.load(lakeDir, closed);
     return store;
+  }
+
+  /**
+   * Marks the store as left consistent, with a snapshot of every record (one file to read at the
+   * next open instead of one per key) and the lake view's hidden keys; call when no request is in flight.
+   */
+  async close(): Promise<void> {
+    const keys = Object.fromEntries([...this.buckets].map(([name, b]) => [name, [...b.keys]]));
+    const marker: ClosedMarker = { closed: new Date().toISOString(), clashed: this.lake.clashedKeys(), keys };
+    await this.writeAtomic(join(this.root, CLOSED), JSON.stringify(marker));
   }
 
   get tmpDir(): string {
     return join(this.root, "tmp");
   }
 
-  private async load(): Promise<void> {
+  /** Loads every record; repairs blobs and the lake view unless the last stop was clean and the view is there. */
+  private async load(lakeDir: string, closed: ClosedMarker | undefined): Promise<void> {
     for (const file of await readdir(join(this.root, "buckets"))) {
       if (!file.endsWith(".json")) continue;
       const saved = JSON.parse(await readFile(join(this.root, "buckets", file), "utf8")) as Pick<Bucket, "name" | "created" | "versioning">;
-      const keys = new Map<string, Version[]>();
-      const dir = join(this.root, "keys", saved.name);
-      const files = await readdir(dir).catch(() => [] as string[]);
-      for (let i = 0; i < files.length; i += 256) {
-        const records = await Promise.all(
-          files.slice(i, i + 256).map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as { key: string; versions: Version[] }),
-        );
-        for (const r of records) keys.set(r.key, r.versions);
-      }
+      const keys = new Map<string, Version[]>(closed?.keys[saved.name] ?? (await this.readRecords(saved.name)));
       const bucket: Bucket = { ...saved, keys, sorted: new SortedKeys(keys.keys()) };
       this.buckets.set(saved.name, bucket);
-      await this.collectOrphans(bucket);
       const current = new Map<string, string>();
       for (const [key, versions] of keys) if (versions[0].blob) current.set(key, this.blobPath(bucket.name, versions[0].blob));
+      if (closed && (current.size === 0 || existsSync(join(lakeDir, bucket.name)))) {
+        this.lake.assume(bucket.name, current, closed.clashed[bucket.name] ?? []);
+        continue;
+      }
+      await this.collectOrphans(bucket);
       await this.lake.reconcile(bucket.name, current);
     }
+  }
+
+  /** Every key record of a bucket, from its own file. */
+  private async readRecords(bucket: string): Promise<[string, Version[]][]> {
+    const dir = join(this.root, "keys", bucket);
+    const files = await readdir(dir).catch(() => [] as string[]);
+    const entries: [string, Version[]][] = [];
+    for (let i = 0; i < files.length; i += 256) {
+      const records = await Promise.all(
+        files.slice(i, i + 256).map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as { key: string; versions: Version[] }),
+      );
+      for (const r of records) entries.push([r.key, r.versions]);
+    }
+    return entries;
   }
 
   /** Removes blobs that no record names: a process was killed between writing one and its record. */
@@ -161,14 +190,18 @@ export class DiskStore {
 
   // Receiving bytes
 
-  /** Streams a body into a temp file, counting and hashing it on the way. */
-  async receive(body: Readable, algorithm?: ChecksumAlgorithm): Promise<Received> {
-    const path = join(this.tmpDir, newId());
+  /**
+   * Streams a body into a temp file (or, with `into`, into an existing file from an offset),
+   * counting and hashing it on the way.
+   */
+  async receive(body: Readable, algorithm?: ChecksumAlgorithm, into?: { path: string; start: number }): Promise<Received> {
+    const path = into?.path ?? join(this.tmpDir, newId());
     const digest = new Digest(algorithm);
+    const out = createWriteStream(path, { highWaterMark: 1 << 20, ...(into ? { flags: "r+", start: into.start } : {}) });
     try {
-      await pipeline(body, digest, createWriteStream(path, { highWaterMark: 1 << 20 }));
+      await pipeline(body, digest, out);
     } catch (error) {
-      await rm(path, { force: true });
+      if (!into) await rm(path, { force: true });
       throw error;
     }
     return { path, size: digest.bytes, md5: digest.md5Hex(), checksum: digest.checksum() };

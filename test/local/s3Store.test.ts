@@ -236,6 +236,72 @@ describe("the local S3 store, through the real S3Client", () => {
     ).rejects.toMatchObject({ name: "EntityTooSmall" });
   });
 
+  it("joins parts uploaded in any order, again, or skipped, as S3 does", async () => {
+    const { s3 } = ctx;
+    const MiB5 = 5 * 1024 * 1024;
+    const part = (fill: number, size = MiB5) => Buffer.alloc(size, fill);
+    async function upload(Key: string, sends: [number, Buffer][], list: (etags: Map<number, string[]>) => { PartNumber: number; ETag: string }[]) {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "plain", Key }));
+      const etags = new Map<number, string[]>();
+      for (const [PartNumber, Body] of sends) {
+        const { ETag } = await s3.send(new UploadPartCommand({ Bucket: "plain", Key, UploadId, PartNumber, Body }));
+        etags.set(PartNumber, [...(etags.get(PartNumber) ?? []), ETag!]);
+      }
+      return s3.send(new CompleteMultipartUploadCommand({ Bucket: "plain", Key, UploadId, MultipartUpload: { Parts: list(etags) } }));
+    }
+    const bytes = async (Key: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: "plain", Key }))).Body!.transformToByteArray());
+    const latest = (numbers: number[]) => (etags: Map<number, string[]>) => numbers.map((n) => ({ PartNumber: n, ETag: etags.get(n)!.at(-1)! }));
+
+    await upload("mp/order.bin", [[1, part(1)], [2, part(2)], [3, part(3, 10)]], latest([1, 2, 3]));
+    expect((await bytes("mp/order.bin")).equals(Buffer.concat([part(1), part(2), part(3, 10)]))).toBe(true);
+
+    await upload("mp/reverse.bin", [[3, part(3, 10)], [2, part(2)], [1, part(1)]], latest([1, 2, 3]));
+    expect((await bytes("mp/reverse.bin")).equals(Buffer.concat([part(1), part(2), part(3, 10)]))).toBe(true);
+
+    await upload("mp/again.bin", [[1, part(1)], [2, part(2)], [1, part(9)], [3, part(3, 10)]], latest([1, 2, 3]));
+    expect((await bytes("mp/again.bin")).equals(Buffer.concat([part(9), part(2), part(3, 10)]))).toBe(true);
+
+    await upload("mp/skip.bin", [[1, part(1)], [2, part(2)], [3, part(3, 10)]], latest([1, 3]));
+    expect((await bytes("mp/skip.bin")).equals(Buffer.concat([part(1), part(3, 10)]))).toBe(true);
+
+    const stale = (etags: Map<number, string[]>) => [{ PartNumber: 1, ETag: etags.get(1)![0] }];
+    await expect(upload("mp/stale.bin", [[1, part(1)], [1, part(7)]], stale)).rejects.toMatchObject({ name: "InvalidPart" });
+  });
+
+  it("never shows a reader of the lake view a torn file while the object is rewritten", async () => {
+    const { s3, lake } = ctx;
+    const bodies = Array.from({ length: 30 }, (_, i) => String(i).repeat(1000 + i * 5000));
+    await s3.send(new PutObjectCommand({ Bucket: "plain", Key: "torn/x.csv", Body: bodies[0] }));
+    let writing = true;
+    const reads: string[] = [];
+    const reader = (async () => {
+      while (writing) {
+        reads.push(readFileSync(join(lake, "plain", "torn", "x.csv"), "utf8"));
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    for (const body of bodies.slice(1)) await s3.send(new PutObjectCommand({ Bucket: "plain", Key: "torn/x.csv", Body: body }));
+    writing = false;
+    await reader;
+
+    expect(reads.length).toBeGreaterThan(10);
+    for (const read of reads) expect(bodies).toContain(read);
+    expect(readFileSync(join(lake, "plain", "torn", "x.csv"), "utf8")).toBe(bodies.at(-1));
+  });
+
+  it("lists keys with XML's special characters and control characters as they were written", async () => {
+    const { s3 } = ctx;
+    const keys = ["xml/<&>\"'.csv", "xml/a\rb", "xml/tab\there", "xml/]]>"];
+    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: "plain", Key, Body: "x" }));
+    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: "plain", Prefix: "xml/" }))).Contents?.map((o) => o.Key);
+    expect(listed?.sort()).toEqual([...keys].sort());
+  });
+
+  it("refuses to delete a bucket that still holds objects", async () => {
+    const { DeleteBucketCommand } = await import("@aws-sdk/client-s3");
+    await expect(ctx.s3.send(new DeleteBucketCommand({ Bucket: "plain" }))).rejects.toMatchObject({ name: "BucketNotEmpty", $metadata: { httpStatusCode: 409 } });
+  });
+
   it("rejects a body whose checksum does not match", async () => {
     const out = await fetch(`${ctx.server.url}/plain/bad.txt`, {
       method: "PUT",
@@ -307,7 +373,8 @@ describe("state on disk", () => {
     await first.s3.send(new PutObjectCommand({ Bucket: "plain", Key: "p/gone.csv", Body: "x" }));
     first.s3.destroy();
     await first.server.stop();
-    // What a killed process may leave: a stale lake file, a missing one, a half-written temp file.
+    // What a killed process may leave: no clean-close marker, a stale lake file, a missing one, a half-written temp file.
+    rmSync(join(first.root, "closed.json"));
     rmSync(join(first.lake, "ver", "p", "k.csv"));
     writeFileSync(join(first.lake, "plain", "p", "stale.csv"), "stale");
     writeFileSync(join(first.root, "tmp", "partial"), "half");
@@ -329,6 +396,28 @@ describe("state on disk", () => {
     }
   });
 
+  it("reopens from the snapshot a clean close leaves, remembering which keys wait for a clashing file to go", async () => {
+    const first = await fresh();
+    await first.s3.send(new PutObjectCommand({ Bucket: "plain", Key: "c/a", Body: "file" }));
+    await first.s3.send(new PutObjectCommand({ Bucket: "plain", Key: "c/a/b", Body: "inner" }));
+    first.s3.destroy();
+    await first.server.stop();
+
+    const server = await startS3Server({ root: first.root, lakeDir: first.lake });
+    const s3 = client(server.url);
+    try {
+      expect(await text(s3, "plain", "c/a/b")).toBe("inner");
+      await s3.send(new DeleteObjectCommand({ Bucket: "plain", Key: "c/a/b" }));
+      expect(readFileSync(join(first.lake, "plain", "c", "a"), "utf8")).toBe("file");
+      await s3.send(new PutObjectCommand({ Bucket: "plain", Key: "c/a/b", Body: "again" }));
+      await s3.send(new DeleteObjectCommand({ Bucket: "plain", Key: "c/a" }));
+      expect(readFileSync(join(first.lake, "plain", "c", "a", "b"), "utf8")).toBe("again");
+    } finally {
+      s3.destroy();
+      await server.stop();
+    }
+  });
+
   it("removes its temp folder on stop when it has no root", async () => {
     const server = await startS3Server();
     const root = server.store.root;
@@ -338,36 +427,51 @@ describe("state on disk", () => {
   });
 });
 
-describe("memory", () => {
-  it("streams a 300 MB object in and out while the server's RSS stays flat", async () => {
-    const file = join(dir, "big.bin");
-    const chunk = Buffer.alloc(1 << 20);
-    for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE((i * 2654435761) >>> 0, i);
-    await pipeline(
-      (async function* () {
-        for (let i = 0; i < 300; i++) yield chunk;
-      })(),
-      createWriteStream(file),
-    );
-    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "s3ServerProcess.ts"), join(dir, "mem-store"), join(dir, "mem-lake")], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-    const next = async () => JSON.parse((await lines.next()).value as string);
-    const rss = async () => {
+/** The server alone in a child process: its URL, its memory, and a way to kill it. */
+async function childServer(root: string, lake: string) {
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "s3ServerProcess.ts"), root, lake], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => JSON.parse((await lines.next()).value as string);
+  const { url } = (await next()) as { url: string };
+  return {
+    url,
+    rss: async () => {
       child.stdin!.write("rss\n");
       return (await next()) as { rss: number; maxRss: number };
-    };
+    },
+    kill: () => {
+      child.kill("SIGKILL");
+      return new Promise((resolve) => child.once("exit", resolve));
+    },
+  };
+}
+
+async function bigFile(name: string, mb: number): Promise<string> {
+  const file = join(dir, name);
+  const chunk = Buffer.alloc(1 << 20);
+  for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE((i * 2654435761) >>> 0, i);
+  await pipeline(
+    (async function* () {
+      for (let i = 0; i < mb; i++) yield chunk;
+    })(),
+    createWriteStream(file),
+  );
+  return file;
+}
+
+describe("the server in its own process", () => {
+  it("streams a 300 MB object in and out while the server's RSS stays flat", async () => {
+    const file = await bigFile("big.bin", 300);
+    const server = await childServer(join(dir, "mem-store"), join(dir, "mem-lake"));
     try {
-      const { url } = await next();
-      const s3 = client(url);
+      const s3 = client(server.url);
       await s3.send(new CreateBucketCommand({ Bucket: "mem" }));
-      const before = await rss();
+      const before = await server.rss();
       const store = new ObjectStore(s3);
       await s3.send(new PutObjectCommand({ Bucket: "mem", Key: "single.bin", Body: createReadStream(file), ContentLength: statSync(file).size }));
       await store.upload(file, { bucket: "mem", key: "parts.bin" });
       await store.download({ bucket: "mem", key: "single.bin" }, join(dir, "big.out"));
-      const after = await rss();
+      const after = await server.rss();
       s3.destroy();
 
       expect(statSync(join(dir, "big.out")).size).toBe(300 * 2 ** 20);
@@ -375,8 +479,37 @@ describe("memory", () => {
       expect(after.maxRss - before.rss).toBeLessThan(120 * 2 ** 20);
       console.log(`server RSS: ${(before.rss / 2 ** 20).toFixed(0)} MB before, peak ${(after.maxRss / 2 ** 20).toFixed(0)} MB during 2×300 MB up + 300 MB down`);
     } finally {
-      child.stdin!.end();
-      child.kill();
+      await server.kill();
     }
   }, 240_000);
+
+  it("keeps the old object when killed (SIGKILL) in the middle of replacing it", async () => {
+    const file = await bigFile("kill.bin", 200);
+    const root = join(dir, "kill-store");
+    const lake = join(dir, "kill-lake");
+    const server = await childServer(root, lake);
+    const s3 = client(server.url);
+    await s3.send(new CreateBucketCommand({ Bucket: "kill" }));
+    await s3.send(new PutObjectCommand({ Bucket: "kill", Key: "k.bin", Body: "old" }));
+    const upload = s3.send(new PutObjectCommand({ Bucket: "kill", Key: "k.bin", Body: createReadStream(file), ContentLength: statSync(file).size }));
+    upload.catch(() => undefined);
+    // Killed once part of the body is on disk.
+    for (let i = 0; i < 200 && readdirSync(join(root, "tmp")).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    await server.kill();
+    await expect(upload).rejects.toThrow();
+    s3.destroy();
+
+    const again = await startS3Server({ root, lakeDir: lake });
+    const s3again = client(again.url);
+    try {
+      expect(await text(s3again, "kill", "k.bin")).toBe("old");
+      expect(readFileSync(join(lake, "kill", "k.bin"), "utf8")).toBe("old");
+      expect(readdirSync(join(root, "tmp"))).toEqual([]);
+      expect(readdirSync(join(root, "blobs", "kill"))).toHaveLength(1);
+    } finally {
+      s3again.destroy();
+      await again.stop();
+    }
+  }, 120_000);
 });
