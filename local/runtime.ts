@@ -21,6 +21,7 @@ import { acquireLock, LOCK_FILE, type HeldLock } from "./lock.ts";
 import { ensureResources } from "./resources.ts";
 import type { Denial } from "./iam/authorize.ts";
 import { guardEmulators } from "./iam/guardEmulators.ts";
+import { s3Authorizer } from "./iam/s3Authorizer.ts";
 import { functionAccessKey, functionPrincipals } from "./iam/principals.ts";
 import type { FunctionName } from "../stacks/handlers.ts";
 import type { Permission } from "../stacks/policies.ts";
@@ -162,10 +163,12 @@ export class LocalRuntime {
     try {
       if (stateDir && options.fresh) clearStateDir(stateDir, [LOCK_FILE]);
       const denials: Denial[] = [];
-      const raw = await startEmulators(stateDir && join(stateDir, "emulators"));
-      const emulators = options.iam === false
-        ? raw
-        : await guardEmulators(raw, functionPrincipals(options.iam?.permissions), (d) => denials.push(d));
+      const principals = options.iam === false ? undefined : functionPrincipals(options.iam?.permissions);
+      const s3 = principals && s3Authorizer(principals, (d) => denials.push(d));
+      const raw = await startEmulators(stateDir && join(stateDir, "emulators"), {
+        s3Hooks: s3 && { authorize: s3.authorize, notFound: s3.missingKeyDenial },
+      });
+      const emulators = principals ? await guardEmulators(raw, principals, (d) => denials.push(d)) : raw;
       const scratch = join(stateDir ?? join(process.env.TMPDIR ?? "/tmp", "etl-local"), "scratch");
       // Holding the lock, nothing else uses this state dir's scratch: what is there, killed attempts left.
       if (stateDir) rmSync(scratch, { recursive: true, force: true });

@@ -5,15 +5,16 @@ import { type Principals } from "./principals.ts";
 import { startIamProxy } from "./proxy.ts";
 
 /**
- * Puts the IAM check in front of the emulators: one proxy before fauxqs (S3, SNS; SQS passes)
- * and one before dynalite. The endpoints returned are the proxies'; stopping stops both layers.
+ * Puts the IAM check in front of the emulators that have no hook for it: one proxy before fauxqs
+ * (SNS; SQS passes) and one before dynalite. S3 checks calls itself, through the hooks of
+ * `s3Authorizer`. The endpoints returned are the proxies'; stopping stops both layers.
  */
 export async function guardEmulators(emulators: Emulators, principals: Principals, onDenied?: (d: Denial) => void): Promise<Emulators> {
   const options = { principals, region: LOCAL_NAMES.region, account: LOCAL_NAMES.account, onDenied };
-  const aws = await startIamProxy(emulators.s3, options);
+  const aws = await startIamProxy(emulators.sns, options);
   const dynamodb = await startIamProxy(emulators.dynamodb, options);
   return {
-    s3: aws.url,
+    s3: emulators.s3,
     sns: aws.url,
     sqs: emulators.sqs,
     dynamodb: dynamodb.url,

@@ -20,6 +20,11 @@ export type S3Call = {
 export type S3Hooks = {
   /** Returns an AccessDenied message to refuse the call (403 AccessDenied), undefined to allow. */
   authorize?: (call: S3Call) => string | undefined;
+  /**
+   * Before a missing key or version is answered 404: an AccessDenied message to answer 403
+   * instead (S3 does so for a caller without s3:ListBucket), undefined to answer 404.
+   */
+  notFound?: (call: S3Call) => string | undefined;
   /** Called after each successful write (Put, Copy, Delete(s), CompleteMultipartUpload). */
   onWrite?: (call: S3Call) => void;
 };

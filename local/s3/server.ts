@@ -322,8 +322,10 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     const requestId = randomUUID().replace(/-/g, "").slice(0, 16).toUpperCase();
     res.setHeader("x-amz-request-id", requestId);
     let resource = req.url ?? "/";
+    let routed: S3Call | undefined;
     try {
       const { call, query } = route(req.method ?? "GET", req.url ?? "/", req.headers);
+      routed = call;
       resource = `/${call.bucket}${call.key !== undefined ? `/${call.key}` : ""}`;
       if (call.operation === "DeleteObjects") {
         const xml = await readXmlBody(req);
@@ -339,7 +341,10 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
       if (expectsContinue) res.writeContinue();
       await handlers[call.operation]({ req, res, call, query });
     } catch (error) {
-      const e = error instanceof S3Error ? error : new S3Error(500, "InternalError", (error as Error).message);
+      let e = error instanceof S3Error ? error : new S3Error(500, "InternalError", (error as Error).message);
+      // S3 tells a caller a key is missing only if it may list the bucket; anyone else gets 403.
+      const hidden = e.status === 404 && e.code !== "NoSuchBucket" && routed ? hooks.notFound?.(routed) : undefined;
+      if (hidden !== undefined) e = new S3Error(403, "AccessDenied", hidden);
       if (e.status === 500) process.stderr.write(`local S3: ${req.method} ${req.url}: ${(error as Error).stack}\n`);
       if (res.headersSent) {
         res.destroy();
