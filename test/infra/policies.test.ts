@@ -77,6 +77,7 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:GetObject lake/silver",
     "s3:GetObject lake/quarantine",
     "s3:GetObject lake/manifests",
+    "s3:GetObject lake/jobs",
     "s3:PutObject lake/staging",
     "s3:PutObject lake/silver",
     "s3:PutObject lake/quarantine",
