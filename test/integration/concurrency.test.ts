@@ -205,6 +205,41 @@ describe("concurrent executions, kills and re-uploads", () => {
     expect(await archived.Body!.transformToString()).toBe(readFileSync(newer, "utf8"));
   }, 120_000);
 
+  it("undoes an older version's copies when a newer one takes the key in the middle of its commit", async () => {
+    const key = "incoming/sales/mid-commit.csv";
+    await p.runtime.execute(await p.runtime.upload(salesFile(dir, "mid-0.csv", 600, 30, "2024-11"), key));
+    const olderFile = salesFile(dir, "mid-1.csv", 601, 40, "2024-11");
+    const first = await p.runtime.upload(olderFile, key);
+    // The older job stalls after its first copy into silver until the newer one has finished.
+    let release!: () => void;
+    let reached!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const stalled = new Promise<void>((r) => (reached = r));
+    const copy = ObjectStore.prototype.copy;
+    let copies = 0;
+    vi.spyOn(ObjectStore.prototype, "copy").mockImplementation(async function (this: ObjectStore, from: ObjectRef, to: ObjectRef, m?: Record<string, string>) {
+      const result = await copy.call(this, from, to, m);
+      if (to.key.startsWith("silver/") && to.key.includes(jobOf(first)) && ++copies === 1) {
+        reached();
+        await released;
+      }
+      return result;
+    });
+    const slow = p.runtime.execute(first);
+    await stalled;
+    const newerFile = salesFile(dir, "mid-2.csv", 602, 15, "2024-11", 3);
+    const second = await p.runtime.upload(newerFile, key);
+    expect((await p.runtime.execute(second)).status).toBe("SUCCEEDED");
+    release();
+    expect((await slow).status).toBe("SUCCEEDED");
+
+    expect((await readJob(jobOf(first)))?.status).toBe("SUPERSEDED");
+    expect((await readJob(jobOf(second)))?.status).toBe("SUCCESS");
+    expect(await silverIds(p, key)).toEqual(await fileIds(newerFile));
+    expect(await publishedGold(p, "2024-11-01", "2024-11-30")).toEqual(await expectedGold([newerFile], "2024-11-01", "2024-11-30"));
+    await expectNoOrphans(p);
+  }, 120_000);
+
   it("ends an upload older than the committed one SUPERSEDED at extract, changing nothing", async () => {
     const key = "incoming/sales/late.csv";
     const older = await p.runtime.upload(salesFile(dir, "late-1.csv", 301, 10, "2024-08"), key);
