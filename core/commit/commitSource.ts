@@ -49,7 +49,7 @@ export async function commitSource(v: StagedVersion): Promise<CommitOutcome> {
     return { outcome: "superseded", partitions: [...undone, ...(await bump(v, again))] };
   }
 
-  for (const key of own) await store.copy({ bucket, key: lake.staged(manifest.jobId, key) }, { bucket, key });
+  for (const [i, key] of own.entries()) await store.copy({ bucket, key: staged[i] }, { bucket, key });
   const retired = await Promise.all(record.retire.map((key) => readManifest(store, { bucket, key }, SourceManifestSchema)));
   await store.delete(bucket, retired.flatMap((m) => [...m.silver, ...m.quarantine]));
   const changed = [...new Set([...manifest.partitions, ...retired.flatMap((m) => m.partitions), ...record.changed])].sort();
