@@ -1,6 +1,6 @@
 import type { ObjectStore } from "../io/objectStore.ts";
 import { outputId, type OutputTable, type SourceRecord } from "../io/outputTable.ts";
-import { readManifest } from "../io/readManifest.ts";
+import { parse } from "valibot";
 import { lake } from "../lake/layout.ts";
 import { SourceManifestSchema, type PartitionVersion, type SourceManifest } from "../pointers.ts";
 
@@ -50,7 +50,10 @@ export async function commitSource(v: StagedVersion): Promise<CommitOutcome> {
   }
 
   for (const [i, key] of own.entries()) await store.copy({ bucket, key: staged[i] }, { bucket, key });
-  const retired = await Promise.all(record.retire.map((key) => readManifest(store, { bucket, key }, SourceManifestSchema)));
+  // A retired manifest is gone only once a newer version completed its commit: its objects went with it.
+  const retired = (await Promise.all(record.retire.map((key) => store.getJson({ bucket, key }))))
+    .filter((m) => m !== undefined)
+    .map((m) => parse(SourceManifestSchema, m));
   await store.delete(bucket, retired.flatMap((m) => [...m.silver, ...m.quarantine]));
   const changed = [...new Set([...manifest.partitions, ...retired.flatMap((m) => m.partitions), ...record.changed])].sort();
   await store.putJson(intentRef(v), { partitions: changed });
@@ -62,7 +65,8 @@ export async function commitSource(v: StagedVersion): Promise<CommitOutcome> {
     const again = new Set(undone.map((p) => p.partition));
     return { outcome: "superseded", partitions: [...partitions.filter((p) => !again.has(p.partition)), ...undone] };
   }
-  await store.delete(bucket, staged);
+  // No record names the retired versions any more: their manifests go with their objects.
+  await store.delete(bucket, [...staged, ...record.retire]);
   return { outcome: "committed", partitions };
 }
 

@@ -86,6 +86,7 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:DeleteObject lake/staging",
     "s3:DeleteObject lake/silver",
     "s3:DeleteObject lake/quarantine",
+    "s3:DeleteObject lake/manifests",
     "s3:ListBucket lake bucket",
     "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { sourceFromEvent, type ObjectCreatedEvent } from "../../core/events/objectCreated.ts";
 import { JobTable } from "../../core/io/jobTable.ts";
 import { ObjectStore, type ObjectRef } from "../../core/io/objectStore.ts";
-import { jobIdFor } from "../../core/job/jobId.ts";
+import { jobIdFor, sourceIdFor } from "../../core/job/jobId.ts";
 import type { Step } from "../../core/steps.ts";
 import { loadHandlers } from "../../local/handlers.ts";
 import { ownedObjects } from "../helpers/outputs.ts";
@@ -275,6 +275,9 @@ describe("concurrent executions, kills and re-uploads", () => {
     expect(await publishedGold(p, "2024-09-01", "2024-09-30")).toEqual(await expectedGold([fixedFile], "2024-09-01", "2024-09-30"));
     expect((await readJob(jobOf(killed)))?.status).toBe("FAILED");
     await expectNoOrphans(p);
+    // The replaced versions' manifests (the first upload's and the killed one's) went with their objects.
+    const sourceId = sourceIdFor({ bucket: RAW, key });
+    expect(await p.keys(LAKE, `manifests/sales/${sourceId}/`)).toEqual([`manifests/sales/${sourceId}/${jobOf(fixed)}.json`]);
   }, 120_000);
 
   it("commits each row once when clean, killed part-way through its commit, runs again for the same job (a redrive)", async () => {
