@@ -97,11 +97,12 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       guard(["GetItem"]),
     ],
     clean: [
-      // Staged objects are read by the copies that commit them; the replaced versions' manifests are read to retire them.
-      objects(["s3:GetObject"], lake, [bronze, staging, silver, quarantine, sourceManifests]),
+      // Staged objects are read by the copies that commit them, the replaced versions' manifests to retire them,
+      // and an earlier attempt's commit intent (jobs/) by a re-run.
+      objects(["s3:GetObject"], lake, [bronze, staging, silver, quarantine, sourceManifests, jobManifests]),
       objects(["s3:PutObject"], lake, [staging, silver, quarantine, sourceManifests, jobManifests]),
-      // Committing retires the replaced version's objects and clears this job's staging.
-      objects(["s3:DeleteObject"], lake, [staging, silver, quarantine]),
+      // Committing retires the replaced version's objects and manifest, and clears this job's staging.
+      objects(["s3:DeleteObject"], lake, [staging, silver, quarantine, sourceManifests]),
       listing(lake),
       jobUpdate,
       guard(["GetItem", "PutItem", "UpdateItem"]),

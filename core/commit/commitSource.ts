@@ -1,6 +1,6 @@
 import type { ObjectStore } from "../io/objectStore.ts";
 import { outputId, type OutputTable, type SourceRecord } from "../io/outputTable.ts";
-import { readManifest } from "../io/readManifest.ts";
+import { parse } from "valibot";
 import { lake } from "../lake/layout.ts";
 import { SourceManifestSchema, type PartitionVersion, type SourceManifest } from "../pointers.ts";
 
@@ -32,7 +32,8 @@ export type CommitOutcome = { outcome: "committed" | "superseded"; partitions: P
  * Killed anywhere, the same job running again resumes from its record, and a newer upload of the
  * key finishes the replacement: nothing is left that no record owns, nothing is counted twice. A
  * newer version taking the key during 2–4 makes step 5 fail: this job then removes what it added
- * (the newer one may have deleted it before it was copied) and recomputes those partitions too.
+ * (the newer one may have deleted it before it was copied) and recomputes those partitions too;
+ * so does a re-run of a job whose earlier attempt got to step 4 before a newer version took the key.
  */
 export async function commitSource(v: StagedVersion): Promise<CommitOutcome> {
   const { store, outputs, bucket, manifest } = v;
@@ -40,15 +41,22 @@ export async function commitSource(v: StagedVersion): Promise<CommitOutcome> {
   const staged = own.map((key) => lake.staged(manifest.jobId, key));
   const record = await claim(v);
   if (!record) {
-    const partitions = await undo(v);
+    // An earlier attempt may have bumped partitions after the newer version did: recompute those too.
+    const intent = await store.getJson<{ partitions: string[] }>(intentRef(v));
+    const undone = await undo(v);
+    const again = (intent?.partitions ?? []).filter((p) => !undone.some((u) => u.partition === p));
     await store.delete(bucket, staged);
-    return { outcome: "superseded", partitions };
+    return { outcome: "superseded", partitions: [...undone, ...(await bump(v, again))] };
   }
 
-  for (const key of own) await store.copy({ bucket, key: lake.staged(manifest.jobId, key) }, { bucket, key });
-  const retired = await Promise.all(record.retire.map((key) => readManifest(store, { bucket, key }, SourceManifestSchema)));
+  for (const [i, key] of own.entries()) await store.copy({ bucket, key: staged[i] }, { bucket, key });
+  // A retired manifest is gone only once a newer version completed its commit: its objects went with it.
+  const retired = (await Promise.all(record.retire.map((key) => store.getJson({ bucket, key }))))
+    .filter((m) => m !== undefined)
+    .map((m) => parse(SourceManifestSchema, m));
   await store.delete(bucket, retired.flatMap((m) => [...m.silver, ...m.quarantine]));
   const changed = [...new Set([...manifest.partitions, ...retired.flatMap((m) => m.partitions), ...record.changed])].sort();
+  await store.putJson(intentRef(v), { partitions: changed });
   const partitions = await bump(v, changed);
 
   if (!(await outputs.completeSource(manifest.dataset, manifest.sourceId, manifest.jobId, changed))) {
@@ -57,7 +65,8 @@ export async function commitSource(v: StagedVersion): Promise<CommitOutcome> {
     const again = new Set(undone.map((p) => p.partition));
     return { outcome: "superseded", partitions: [...partitions.filter((p) => !again.has(p.partition)), ...undone] };
   }
-  await store.delete(bucket, staged);
+  // No record names the retired versions any more: their manifests go with their objects.
+  await store.delete(bucket, [...staged, ...record.retire]);
   return { outcome: "committed", partitions };
 }
 
@@ -97,6 +106,11 @@ async function undo(v: StagedVersion): Promise<PartitionVersion[]> {
   await store.delete(bucket, present);
   const partitions = manifest.partitions.filter((p) => present.some((key) => key.startsWith(`${lake.silverPrefix(manifest.dataset)}${p}/`)));
   return bump(v, partitions);
+}
+
+/** The partitions a job is about to bump, kept so that a re-run that finds itself superseded recomputes them. */
+function intentRef({ bucket, manifest }: StagedVersion) {
+  return { bucket, key: lake.jobManifest(manifest.jobId, "commit") };
 }
 
 async function bump({ outputs, manifest }: StagedVersion, partitions: readonly string[]): Promise<PartitionVersion[]> {

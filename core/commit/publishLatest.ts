@@ -34,15 +34,26 @@ export type PublishOutcome = { published: boolean; replaced?: PublishedRecord };
 export async function publishLatest(p: Publication): Promise<PublishOutcome> {
   const claim = await p.outputs.claimPublished({ id: p.id, version: p.version, job_id: p.jobId, ...(p.from ? { from: p.from } : {}) });
   if (!claim.won) return { published: false };
+  let record = await current(p);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const record = await p.outputs.published(p.id);
-    if (!record) throw new Error(`Output record ${p.id} vanished after it was claimed`);
-    if (!(await put(p, record))) continue;
+    if (!(await put(p, record))) {
+      record = await current(p);
+      continue;
+    }
     const now = await p.store.head(p.target);
-    const settled = record.from ? now?.metadata[VERSION_METADATA] === String(record.version) : now === undefined;
-    if (settled) return { published: record.job_id === p.jobId && record.version === p.version, replaced: claim.replaced };
+    // Read again after the check: a newer version recorded while this one was copied must win.
+    const latest = await current(p);
+    const holds = latest.from ? now?.metadata[VERSION_METADATA] === String(latest.version) : now === undefined;
+    if (holds) return { published: latest.job_id === p.jobId && latest.version === p.version, replaced: claim.replaced };
+    record = latest;
   }
   throw new Error(`Output ${p.id} kept changing under ${MAX_ROUNDS} publishers in a row; run the step again`);
+}
+
+async function current(p: Publication): Promise<PublishedRecord> {
+  const record = await p.outputs.published(p.id);
+  if (!record) throw new Error(`Output record ${p.id} vanished after it was claimed`);
+  return record;
 }
 
 /** Puts the recorded version in place; false when its source is gone. */

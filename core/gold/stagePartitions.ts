@@ -37,6 +37,7 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
   if (!input.models.length || !input.partitions.length) return { ...manifest, skipped: 0 };
   const current = await input.outputs.partitionVersions(input.dataset, input.partitions.map((p) => p.partition));
   const mine = input.partitions.filter((p) => current.get(p.partition) === p.version);
+  if (!mine.length) return { ...manifest, skipped: input.partitions.length };
   await withScratch(input.scratchDir, `${input.jobId}-aggregate`, async (dir) => {
     const engine = await Engine.open(input.engine(dir));
     try {

@@ -37,6 +37,9 @@ describe("the failure path of a file that can never pass", () => {
     expect(await p.keys(LAKE, "silver/")).toEqual([]);
     expect(await p.keys(LAKE, "gold/")).toEqual([]);
     expect(await p.keys(LAKE, "quarantine/")).toEqual([]);
+    expect(await p.keys(LAKE, "staging/")).toEqual([]);
+    // Kept past the 14-day redrive window, counted from the failure.
+    expect(job?.expires_at - Date.now() / 1000).toBeGreaterThan(29 * 86400);
   });
 
   it("fails a spreadsheet uploaded as .csv at extract, naming the file and the format", async () => {
