@@ -147,9 +147,10 @@ export class LocalRuntime {
     const faults = new FaultInjector(parseFaults(options.faults ?? process.env.ETL_FAULT));
     const stateDir = options.stateDir ? prepareStateDir(options.stateDir, { fresh: options.fresh }) : undefined;
     const lock = stateDir ? await acquireLock(stateDir, options.command ?? "runtime", { waitMs: options.lockWaitMs }) : undefined;
+    let emulators: Emulators | undefined;
     try {
       if (stateDir && options.fresh) clearStateDir(stateDir, [LOCK_FILE]);
-      const emulators = await startEmulators(stateDir && join(stateDir, "emulators"));
+      emulators = await startEmulators(stateDir && join(stateDir, "emulators"));
       const scratch = join(stateDir ?? join(process.env.TMPDIR ?? "/tmp", "etl-local"), "scratch");
       // Holding the lock, nothing else uses this state dir's scratch: what is there, killed attempts left.
       if (stateDir) rmSync(scratch, { recursive: true, force: true });
@@ -165,6 +166,8 @@ export class LocalRuntime {
       runtime.interrupted = await runtime.reportInterrupted();
       return runtime;
     } catch (error) {
+      // Nothing may keep the process alive or the state dir locked after a failed start.
+      await emulators?.stop().catch(() => undefined);
       lock?.release();
       throw error;
     }
