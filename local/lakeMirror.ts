@@ -44,8 +44,8 @@ export async function mirrorLake(lakeDir: string): Promise<void> {
 
 /**
  * Downloads an object to its path, or reports false when the key cannot be a file there: a key
- * ending in `/`, or one clashing with another key's folder (`a` and `a/b`). Those keys stay in
- * the bucket, out of the plain-file view, and never break a later run.
+ * ending in `/`, or one clashing with another key's folder (`a` and `a/b`), or an object gone
+ * since it was listed. Those keys stay out of the plain-file view and never break a later run.
  */
 async function downloadAsFile(store: ObjectStore, bucket: string, key: string, path: string): Promise<boolean> {
   if (key.endsWith("/")) return false;
@@ -54,6 +54,8 @@ async function downloadAsFile(store: ObjectStore, bucket: string, key: string, p
     return true;
   } catch (error) {
     if (["EEXIST", "ENOTDIR", "EISDIR"].includes((error as NodeJS.ErrnoException).code ?? "")) return false;
+    // Deleted since it was listed (a concurrent execution's staging): the next mirror sees the truth.
+    if ((error as Error).name === "NoSuchKey") return false;
     throw error;
   }
 }
