@@ -42,8 +42,10 @@ export async function main(argv: string[]): Promise<number> {
     program.outputHelp();
     return 0;
   }
+  // `etl help nosuch` is answered as `etl nosuch` is: one line with the nearest command.
+  const args = argv[0] === "help" && argv[1] && !COMMANDS[argv[1]] ? argv.slice(1) : argv;
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(args, { from: "user" });
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {

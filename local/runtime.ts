@@ -160,6 +160,7 @@ export class LocalRuntime {
     const faults = new FaultInjector(parseFaults(options.faults ?? process.env.ETL_FAULT));
     const stateDir = options.stateDir ? prepareStateDir(options.stateDir, { fresh: options.fresh }) : undefined;
     const lock = stateDir ? await acquireLock(stateDir, options.command ?? "runtime", { waitMs: options.lockWaitMs }) : undefined;
+    let emulators: Emulators | undefined;
     try {
       if (stateDir && options.fresh) clearStateDir(stateDir, [LOCK_FILE]);
       const denials: Denial[] = [];
@@ -168,7 +169,7 @@ export class LocalRuntime {
       const raw = await startEmulators(stateDir && join(stateDir, "emulators"), {
         s3Hooks: s3 && { authorize: s3.authorize, notFound: s3.missingKeyDenial },
       });
-      const emulators = principals ? await guardEmulators(raw, principals, (d) => denials.push(d)) : raw;
+      emulators = principals ? await guardEmulators(raw, principals, (d) => denials.push(d)) : raw;
       const scratch = join(stateDir ?? join(process.env.TMPDIR ?? "/tmp", "etl-local"), "scratch");
       // Holding the lock, nothing else uses this state dir's scratch: what is there, killed attempts left.
       if (stateDir) rmSync(scratch, { recursive: true, force: true });
@@ -187,6 +188,8 @@ export class LocalRuntime {
       runtime.interrupted = await runtime.reportInterrupted();
       return runtime;
     } catch (error) {
+      // Nothing may keep the process alive or the state dir locked after a failed start.
+      await emulators?.stop().catch(() => undefined);
       lock?.release();
       throw error;
     }

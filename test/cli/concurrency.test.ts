@@ -2,8 +2,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { etl } from "./etl.ts";
+
+// Each test spawns several etl processes; on a loaded 2-core machine one can take 20 s.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const tmp = mkdtempSync(join(tmpdir(), "etl-conc-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -26,6 +26,7 @@ describe("etl CLI conventions", () => {
     const command = etl(["rn", "samples/sales.csv"]);
     expect(command.code).toBe(2);
     expect(command.stderr).toContain("(Did you mean run?)");
+    expect(etl(["help", "rn"]).stderr).toContain("(Did you mean run?)");
     const option = etl(["run", "samples/sales.csv", "--jsn", "--state-dir", unused]);
     expect(option.code).toBe(2);
     expect(option.stderr).toContain("unknown option '--jsn'");

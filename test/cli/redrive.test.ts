@@ -1,9 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { STEPS } from "../../core/steps.ts";
 import { etl, journaledJobIds, lakeView } from "./etl.ts";
+
+// Each test spawns several etl processes; on a loaded 2-core machine one can take 20 s.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const tmp = mkdtempSync(join(tmpdir(), "etl-redrive-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -93,7 +96,7 @@ describe("faults that fail a step", () => {
     const journal = readdirSync(join(state, "executions")).filter((f) => f.endsWith(".jsonl"));
     const retries = readFileSync(join(state, "executions", journal[0]), "utf8").split("\n").filter((l) => l.includes('"StateRetried"'));
     expect(retries).toHaveLength(2);
-  }, 90_000);
+  });
 
   it("a Catch-path failure is refused by redrive, naming replay", () => {
     const state = join(tmp, "terminal");
