@@ -6,6 +6,7 @@ import { withScratch } from "../io/scratch.ts";
 import { lake } from "../lake/layout.ts";
 import type { AggregateManifest } from "../pointers.ts";
 import { buildGold } from "./buildGold.ts";
+import { goldWork } from "./goldPartitions.ts";
 
 /** Where and how gold partitions are computed. */
 export type StageInput = {
@@ -20,17 +21,18 @@ export type StageInput = {
 };
 
 /**
- * Recomputes every model for each day partition from all the silver files of that partition (not
- * only one job's), one partition on disk at a time, and stages each result for publishing. A
+ * Recomputes every model for each gold partition its grain (day, month, year) gives the job's day
+ * partitions, from all the silver files of that partition (not only one job's), one partition on
+ * disk at a time, and stages each result for publishing. A
  * partition left without silver rows (a re-upload moved them) is listed with no staged object:
  * its gold goes too.
  */
 export async function stagePartitions(input: StageInput): Promise<AggregateManifest> {
   const manifest: AggregateManifest = { jobId: input.jobId, gold: [] };
   if (!input.models.length) return manifest;
-  for (const partition of input.partitions) {
+  for (const { partition, silverPrefix, models } of goldWork(input.models, input.partitions)) {
     await withScratch(input.scratchDir, `${input.jobId}-aggregate`, async (dir) => {
-      const keys = await input.store.list(input.lakeBucket, `${lake.silverPrefix(input.dataset)}${partition}/`);
+      const keys = await input.store.list(input.lakeBucket, `${lake.silverPrefix(input.dataset)}${silverPrefix}`);
       const files: string[] = [];
       for (const [i, key] of keys.filter((k) => k.endsWith(".parquet")).entries()) {
         const file = join(dir, "silver", `${i}-${basename(key)}`);
@@ -38,12 +40,12 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
         files.push(file);
       }
       if (!files.length) {
-        for (const model of input.models) manifest.gold.push({ model: model.name, partition, rows: 0 });
+        for (const model of models) manifest.gold.push({ model: model.name, partition, rows: 0 });
         return;
       }
       const engine = await Engine.open(input.engine(dir));
       try {
-        for (const model of input.models) {
+        for (const model of models) {
           const out = join(dir, "gold", model.name, "part.parquet");
           const rows = await buildGold(engine, model, files, out);
           const staged = lake.staging(input.jobId, model.name, partition);
