@@ -5,6 +5,7 @@ import { ObjectCreatedEventSchema, sourceFromEvent, type ObjectCreatedEvent } fr
 import { jobIdFor } from "../core/job/jobId.ts";
 import { failureMessage } from "../core/job/messages.ts";
 import { defineStep, type StepContext } from "./defineStep.ts";
+import { recordJobHistory } from "../core/io/catalogJobHistory.ts";
 
 /** The state machine's Catch path: the execution's state (the upload event plus step pointers) and `{Error, Cause}`. */
 const CaughtSchema = v.object({
@@ -69,6 +70,8 @@ async function record(
   const marked = job ? await ctx.jobs.fail(job.job_id, { ...error, step }) : true;
   // Already FAILED: the other path (or an earlier try of this one) got here first; alert only if it could not.
   if (!marked && (job?.status !== "FAILED" || job.alerted_at)) return { marked: false, alerted: false };
+  // Before the alert, so a retry after a failed publish writes the same row again, not a second one.
+  if (job) await recordJobHistory(ctx.store, ctx.settings.ETL_LAKE_BUCKET, (await ctx.jobs.get(job.job_id))!);
   const terminal = (TERMINAL_ERROR_NAMES as readonly string[]).includes(error.type);
   const message = failureMessage(
     {

@@ -5,6 +5,7 @@ import { createClients } from "../core/io/clients.ts";
 import { ObjectStore } from "../core/io/objectStore.ts";
 import { JobTable } from "../core/io/jobTable.ts";
 import { Alerts } from "../core/io/alerts.ts";
+import { GlueCatalog } from "../core/io/glueCatalog.ts";
 import { loadSettings, type Settings } from "../core/settings.ts";
 import type { EngineOptions } from "../core/engine/engine.ts";
 
@@ -15,6 +16,7 @@ export type Services = {
   store: ObjectStore;
   jobs: JobTable;
   alerts: Alerts;
+  catalog: GlueCatalog;
   engine: (scratchDir: string) => EngineOptions;
 };
 
@@ -37,6 +39,7 @@ export function getServices(): Services {
     store: new ObjectStore(clients.s3),
     jobs: new JobTable(clients.dynamo, settings.ETL_JOBS_TABLE),
     alerts: new Alerts(clients.sns, settings.ETL_ALERTS_TOPIC_ARN),
+    catalog: new GlueCatalog(clients.glue, settings.ETL_GLUE_DATABASE),
     engine: (scratchDir) => ({
       scratchDir,
       threads: Math.min(availableParallelism(), 4),

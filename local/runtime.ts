@@ -14,6 +14,7 @@ import { loadHandlers, localFunctionArns, type Handlers } from "./handlers.ts";
 import { asLambdaTask } from "./lambdaInvoke.ts";
 import { LOCAL_NAMES, localEnv } from "./localEnv.ts";
 import { ensureResources } from "./resources.ts";
+import { localCatalogDir } from "./glue/glueServer.ts";
 
 /** How one local execution ended. */
 export type ExecutionOutcome = {
@@ -63,7 +64,7 @@ export class LocalRuntime {
   static async start(options: RuntimeOptions = {}): Promise<LocalRuntime> {
     const stateDir = options.stateDir ? resolve(options.stateDir) : undefined;
     if (stateDir && options.fresh) rmSync(stateDir, { recursive: true, force: true });
-    const emulators = await startEmulators(stateDir && join(stateDir, "emulators"));
+    const emulators = await startEmulators(stateDir && join(stateDir, "emulators"), stateDir && localCatalogDir(stateDir));
     const scratch = join(stateDir ?? join(process.env.TMPDIR ?? "/tmp", "etl-local"), "scratch");
     mkdirSync(scratch, { recursive: true });
     const env = localEnv(emulators, scratch);

@@ -19,6 +19,8 @@ export const LAKE_PREFIXES = {
   sourceManifests: "manifests/",
   /** What each step of each job wrote; the steps hand these to each other. */
   jobManifests: "jobs/",
+  /** One JSON line per terminal transition of a job: the catalog's `jobs` table. */
+  jobHistory: "job_history/",
 } as const;
 
 const P = LAKE_PREFIXES;
