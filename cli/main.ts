@@ -9,6 +9,7 @@ export type Command = {
 
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   run: () => import("./commands/run.ts"),
+  query: () => import("./commands/query.ts"),
 };
 
 async function help(): Promise<string> {
