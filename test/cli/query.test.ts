@@ -138,8 +138,9 @@ describe("the catalog", () => {
       const files = filesUnder(join(state, "lake", t.StorageDescriptor.Location.slice("s3://".length)));
       expect(files.length, t.Name).toBeGreaterThan(0);
       for (const file of files) {
-        const schema = (await conn.runAndReadAll(`SELECT name, type, converted_type, logical_type FROM parquet_schema($1) WHERE num_children IS NULL`, [file])).getRowObjectsJS() as never[];
-        expect(schema.map((r: { name: string }) => [r.name, HIVE_OF_PARQUET(r)]).sort(), `${t.Name}: ${file}`).toEqual(declared);
+        type Leaf = { name: string; type: string; converted_type: string | null; logical_type: string | null };
+        const schema = (await conn.runAndReadAll(`SELECT name, type, converted_type, logical_type FROM parquet_schema($1) WHERE num_children IS NULL`, [file])).getRowObjectsJS() as Leaf[];
+        expect(schema.map((r) => [r.name, HIVE_OF_PARQUET(r)]).sort(), `${t.Name}: ${file}`).toEqual(declared);
       }
     }
     conn.closeSync();
