@@ -7,6 +7,7 @@ import { FUNCTION_NAMES, HANDLERS, type FunctionName } from "./handlers.ts";
 import { jobsTable } from "./jobsTable.ts";
 import { functionPermissions } from "./policies.ts";
 import { lakeBucket, rawBucket } from "./storage.ts";
+import { glueDatabase } from "./catalog.ts";
 
 /**
  * DuckDB is a native addon that esbuild cannot bundle: SST installs it into the package instead,
@@ -18,9 +19,9 @@ const duckdbVersion: string = JSON.parse(
   readFileSync(join($cli.paths.root, "node_modules/@duckdb/node-api/package.json"), "utf8"),
 ).version;
 
-const permissions = $resolve([rawBucket.arn, lakeBucket.arn, jobsTable.arn, alertsTopic.arn]).apply(
-  ([rawBucketArn, lakeBucketArn, jobsTableArn, alertsTopicArn]) =>
-    functionPermissions({ rawBucketArn, lakeBucketArn, jobsTableArn, alertsTopicArn }),
+const permissions = $resolve([rawBucket.arn, lakeBucket.arn, jobsTable.arn, alertsTopic.arn, glueDatabase.arn]).apply(
+  ([rawBucketArn, lakeBucketArn, jobsTableArn, alertsTopicArn, glueDatabaseArn]) =>
+    functionPermissions({ rawBucketArn, lakeBucketArn, jobsTableArn, alertsTopicArn, glueDatabaseArn }),
 );
 
 const environment = functionEnvironment({
@@ -28,6 +29,7 @@ const environment = functionEnvironment({
   lakeBucket: lakeBucket.name,
   jobsTable: jobsTable.name,
   alertsTopicArn: alertsTopic.arn,
+  glueDatabase: glueDatabase.name,
 });
 
 function pipelineFunction(name: FunctionName) {

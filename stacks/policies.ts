@@ -1,5 +1,5 @@
 import type { FunctionName } from "./handlers.ts";
-import { LAKE_PREFIXES, RAW_PREFIXES } from "../core/lake/layout.ts";
+import { LAKE_PREFIXES, RAW_PREFIXES, SCHEMA_DOCUMENTS } from "../core/lake/layout.ts";
 
 /** One grant, in the shape `sst.aws.Function`'s `permissions` takes. */
 export type Permission = { actions: string[]; resources: string[] };
@@ -17,7 +17,20 @@ export type TrustPolicyDocument = {
 };
 
 /** The ARNs the functions' grants are scoped to. */
-export type ResourceArns = { rawBucketArn: string; lakeBucketArn: string; jobsTableArn: string; alertsTopicArn: string };
+export type ResourceArns = { rawBucketArn: string; lakeBucketArn: string; jobsTableArn: string; alertsTopicArn: string; glueDatabaseArn: string };
+
+/**
+ * The pipeline owns its catalog tables (core/io/glueCatalog.ts): load reads and writes the
+ * tables of its one database, never the database itself or any other. Glue authorizes table
+ * calls against the catalog, the database and the table.
+ */
+function catalogTables(databaseArn: string): Permission {
+  const [prefix, name] = databaseArn.split(":database/");
+  return {
+    actions: ["glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable"],
+    resources: [`${prefix}:catalog`, databaseArn, `${prefix}:table/${name}/*`],
+  };
+}
 
 /** HeadObject and CopyObject's read side are authorized as GetObject, CopyObject's write side as PutObject. */
 function objects(actions: string[], bucketArn: string, prefixes: string[]): Permission {
@@ -41,7 +54,9 @@ function listing(bucketArn: string): Permission {
 export function functionPermissions(arns: ResourceArns): Record<FunctionName, Permission[]> {
   const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic } = arns;
   const { incoming, archived } = RAW_PREFIXES;
-  const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests } = LAKE_PREFIXES;
+  const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests, jobHistory } = LAKE_PREFIXES;
+  // A job's end is one row of the catalog's job history (core/io/catalogJobHistory.ts).
+  const history = objects(["s3:PutObject"], lake, [jobHistory]);
   const jobUpdate: Permission = { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table] };
   const alert: Permission = { actions: ["sns:Publish"], resources: [topic] };
   return {
@@ -66,8 +81,10 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       jobUpdate,
     ],
     load: [
-      objects(["s3:GetObject"], lake, [staging, jobManifests]),
+      // The dataset's stored schema documents type its silver table (core/io/catalogSync.ts).
+      objects(["s3:GetObject"], lake, [staging, jobManifests, SCHEMA_DOCUMENTS]),
       objects(["s3:PutObject"], lake, [gold, jobManifests]),
+      catalogTables(arns.glueDatabaseArn),
       // Gold partitions that lost their last rows, and the staged copies once published.
       objects(["s3:DeleteObject"], lake, [gold, staging]),
       listing(lake),
@@ -80,8 +97,8 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       listing(raw),
       jobUpdate,
     ],
-    notify: [jobUpdate, alert],
-    fail: [jobUpdate, alert],
+    notify: [jobUpdate, alert, history],
+    fail: [jobUpdate, alert, history],
   };
 }
 

@@ -5,9 +5,8 @@ import { datasetTables, silverColumns, tableName } from "../catalog/tables.ts";
 import type { ColumnMapping } from "../job/jobRecord.ts";
 import type { GlueCatalog } from "./glueCatalog.ts";
 import type { ObjectStore } from "./objectStore.ts";
+import { SCHEMA_DOCUMENTS } from "../lake/layout.ts";
 
-/** Where part `silver` stores a dataset's schema document versions: `_schemas/<dataset>/v<N>.json`. */
-const SCHEMA_PREFIX = "_schemas/";
 
 /** The columns of a stored schema document, read loosely: a list of `{name, type}` or a map of name → type. */
 const SchemaDocumentSchema = v.object({
@@ -19,7 +18,7 @@ const SchemaDocumentSchema = v.object({
 
 /** The newest schema document of a dataset, as columns, or undefined before the first one. */
 async function storedSchema(store: ObjectStore, bucket: string, dataset: string): Promise<{ name: string; type: string }[] | undefined> {
-  const versions = (await store.list(bucket, `${SCHEMA_PREFIX}${dataset}/`))
+  const versions = (await store.list(bucket, `${SCHEMA_DOCUMENTS}${dataset}/`))
     .map((key) => ({ key, n: Number(/\/v(\d+)\.json$/.exec(key)?.[1] ?? NaN) }))
     .filter((x) => Number.isInteger(x.n))
     .sort((a, b) => b.n - a.n);

@@ -23,6 +23,9 @@ export const LAKE_PREFIXES = {
   jobHistory: "job_history/",
 } as const;
 
+/** Where a dataset's schema document versions live: `_schemas/<dataset>/v<N>.json` (DESIGN.md decision 13). */
+export const SCHEMA_DOCUMENTS = "_schemas/";
+
 const P = LAKE_PREFIXES;
 
 /**

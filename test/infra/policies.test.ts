@@ -13,7 +13,8 @@ const RAW = "arn:aws:s3:::etl-raw";
 const LAKE = "arn:aws:s3:::etl-lake";
 const TABLE = "arn:aws:dynamodb:eu-west-1:111122223333:table/etl-jobs";
 const TOPIC = "arn:aws:sns:eu-west-1:111122223333:etl-alerts";
-const permissions = functionPermissions({ rawBucketArn: RAW, lakeBucketArn: LAKE, jobsTableArn: TABLE, alertsTopicArn: TOPIC });
+const GLUE_DATABASE = "arn:aws:glue:eu-west-1:111122223333:database/etl";
+const permissions = functionPermissions({ rawBucketArn: RAW, lakeBucketArn: LAKE, jobsTableArn: TABLE, alertsTopicArn: TOPIC, glueDatabaseArn: GLUE_DATABASE });
 
 /** Places a request can target, named as in the expectations below. */
 const OBJECTS: Record<string, string> = {
@@ -190,5 +191,27 @@ describe("assumeRolePolicy", () => {
         },
       ],
     });
+  });
+});
+
+describe("catalog grants", () => {
+  const table = "arn:aws:glue:eu-west-1:111122223333:table/etl/silver_sales";
+  const otherTable = "arn:aws:glue:eu-west-1:111122223333:table/other/silver_sales";
+
+  it("let only load create and update tables, and only in the pipeline's database", () => {
+    const writers = FUNCTION_NAMES.filter((n) => isAllowed(permissions[n], "glue:UpdateTable", table));
+
+    expect(writers).toEqual(["load"]);
+    expect(isAllowed(permissions.load, "glue:CreateTable", GLUE_DATABASE)).toBe(true);
+    expect(isAllowed(permissions.load, "glue:UpdateTable", otherTable)).toBe(false);
+    expect(isAllowed(permissions.load, "glue:DeleteTable", table)).toBe(false);
+    expect(isAllowed(permissions.load, "glue:DeleteDatabase", GLUE_DATABASE)).toBe(false);
+  });
+
+  it("let notify and fail write the job history, and nothing else of the lake", () => {
+    const row = `${LAKE}/job_history/year=2024/month=05/day=06/job-1.success.1.json`;
+
+    expect(FUNCTION_NAMES.filter((n) => isAllowed(permissions[n], "s3:PutObject", row))).toEqual(["notify", "fail"]);
+    expect(isAllowed(permissions.notify, "s3:PutObject", OBJECTS["lake/gold"])).toBe(false);
   });
 });
