@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
-import { DuckDBInstance } from "@duckdb/node-api";
-import { createViews, readLocalCatalog, type LocalTable } from "./catalogViews.ts";
+import { readLocalCatalog, type LocalTable } from "./catalogViews.ts";
+import { withLake } from "./lakeConnection.ts";
 import { writeResult, type QueryFormat } from "./writeResult.ts";
 
 /** What `etl query` runs: SQL, or the table list, over a state directory. */
@@ -32,22 +32,16 @@ export async function runQuery(request: QueryRequest): Promise<number> {
     request.err.write(`etl query: no catalog in ${request.stateDir} yet; run \`npx etl run <file>\` first\n`);
     return 1;
   }
-  const db = await DuckDBInstance.create(":memory:", { threads: "2", autoinstall_known_extensions: "false", autoload_known_extensions: "false" });
-  const connection = await db.connect();
   try {
-    await connection.run("SET TimeZone = 'UTC'");
-    await createViews(connection, tables);
-    const { sql, params } = request.tables ? tablesQuery(tables) : { sql: request.sql!, params: [] };
-    const result = await connection.stream(sql, params);
-    await writeResult(result, request.format, request.out);
-    if (request.tables) request.err.write(`${emptyNote(tables)}`);
-    return 0;
+    return await withLake(tables, async (connection) => {
+      const { sql, params } = request.tables ? tablesQuery(tables) : { sql: request.sql!, params: [] };
+      await writeResult(await connection.stream(sql, params), request.format, request.out);
+      if (request.tables) request.err.write(emptyNote(tables));
+      return 0;
+    });
   } catch (error) {
     request.err.write(`${(error as Error).message}\n`);
     return 1;
-  } finally {
-    connection.closeSync();
-    db.closeSync();
   }
 }
 
