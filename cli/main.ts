@@ -10,6 +10,7 @@ export type Command = {
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   run: () => import("./commands/run.ts"),
   query: () => import("./commands/query.ts"),
+  dashboard: () => import("./commands/dashboard.ts"),
 };
 
 async function help(): Promise<string> {
