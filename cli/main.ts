@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   run: () => import("./commands/run.ts"),
   query: () => import("./commands/query.ts"),
   dashboard: () => import("./commands/dashboard.ts"),
+  rebuild: () => import("./commands/rebuild.ts"),
 };
 
 async function help(): Promise<string> {
