@@ -19,6 +19,7 @@ export default $config({
     const { jobsTable } = await import("./stacks/jobsTable.ts");
     const { alertsTopic } = await import("./stacks/alerts.ts");
     const { glueDatabase, athenaWorkgroup, athenaResults } = await import("./stacks/catalog.ts");
+    const { quicksight } = await import("./stacks/quicksight.ts");
     const { pipeline } = await import("./stacks/pipeline.ts");
     await import("./stacks/uploadTrigger.ts");
     await import("./stacks/failureTrigger.ts");
@@ -31,6 +32,7 @@ export default $config({
       glueDatabase: glueDatabase.name,
       athenaWorkgroup: athenaWorkgroup.name,
       athenaResults: athenaResults.name,
+      ...(quicksight ? { quicksightDataSource: quicksight.source.arn } : {}),
     };
   },
 });

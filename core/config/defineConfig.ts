@@ -12,6 +12,17 @@ export const EtlConfigSchema = v.pipe(
     datasets: v.array(DatasetSchema),
     gold: v.optional(v.array(GoldModelSchema), []),
     alerts: v.optional(v.strictObject({ email: v.optional(v.pipe(v.string(), v.email())) }), {}),
+    /**
+     * QuickSight over Athena (it needs a subscription, so it is opt-in): the user or group ARN
+     * that owns the data source and datasets, and whether datasets query Athena directly or are
+     * imported into SPICE.
+     */
+    quicksight: v.optional(
+      v.strictObject({
+        principalArn: v.pipe(v.string(), v.regex(/^arn:aws:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/, "Expected a QuickSight user or group ARN")),
+        mode: v.optional(v.picklist(["direct", "spice"]), "direct"),
+      }),
+    ),
   }),
   v.check((c) => new Set(c.datasets.map((d) => d.name)).size === c.datasets.length, "Dataset names must be unique"),
   v.check((c) => new Set(c.gold.map((g) => g.name)).size === c.gold.length, "Gold model names must be unique"),

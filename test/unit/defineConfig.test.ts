@@ -108,6 +108,14 @@ describe("defineConfig", () => {
     expect(message).toContain("Gold model m filters on column nope, which dataset orders does not declare");
   });
 
+  it("takes QuickSight as an option, direct query by default, and checks the principal", () => {
+    const base = { datasets: [{ name: "orders", match: ["*"] }] };
+
+    expect(defineConfig(base).quicksight).toBeUndefined();
+    expect(defineConfig({ ...base, quicksight: { principalArn: "arn:aws:quicksight:eu-west-1:111122223333:user/default/ana" } }).quicksight?.mode).toBe("direct");
+    expect(errorOf({ ...base, quicksight: { principalArn: "arn:aws:iam::111122223333:user/ana" } })).toContain("quicksight.principalArn");
+  });
+
   it("accepts the grains and defaults to day", () => {
     const config = defineConfig({
       datasets: [{ name: "orders", match: ["*"], columns: { qty: { type: "integer" } } }],
