@@ -70,8 +70,6 @@ async function record(
   const marked = job ? await ctx.jobs.fail(job.job_id, { ...error, step }) : true;
   // Already FAILED: the other path (or an earlier try of this one) got here first; alert only if it could not.
   if (!marked && (job?.status !== "FAILED" || job.alerted_at)) return { marked: false, alerted: false };
-  // Before the alert, so a retry after a failed publish writes the same row again, not a second one.
-  if (job) await recordJobHistory(ctx.store, ctx.settings.ETL_LAKE_BUCKET, (await ctx.jobs.get(job.job_id))!);
   const terminal = (TERMINAL_ERROR_NAMES as readonly string[]).includes(error.type);
   const message = failureMessage(
     {
@@ -85,6 +83,12 @@ async function record(
   );
   // A failed publish throws: the Task's retry (or EventBridge's) sends the alert again, and only once it went out is it recorded.
   await ctx.alerts.publish(message.subject, message.body, { status: "FAILED", dataset: job?.dataset ?? "unknown" });
-  if (job) await ctx.jobs.markAlerted(job.job_id);
+  if (job) {
+    await ctx.jobs.markAlerted(job.job_id);
+    // After the alert: the lake being unreachable (a cause of failures too) must not silence it.
+    await recordJobHistory(ctx.store, ctx.settings.ETL_LAKE_BUCKET, (await ctx.jobs.get(job.job_id))!).catch((e: Error) =>
+      ctx.log.error("job history row not written", { error: e.message }),
+    );
+  }
   return { marked, alerted: true };
 }
