@@ -3,7 +3,7 @@ import type { Condition, Expr } from "./expression.ts";
 import { comparedType, typeOf, type ColumnTypes } from "./expressionType.ts";
 
 /** `x` as `type`, cast only when its own type differs. */
-function as(sql: string, from: string, to: string): string {
+function castTo(sql: string, from: string, to: string): string {
   return from === to ? sql : `CAST(${sql} AS ${to})`;
 }
 
@@ -20,7 +20,7 @@ export function divide(numerator: string, denominator: string): string {
 export function expressionSql(expr: Expr, columns: ColumnTypes, params: Params): string {
   const sql = (e: Expr, to?: string): string => {
     const own = typeOf(e, columns);
-    return as(raw(e), own, to ?? own);
+    return castTo(raw(e), own, to ?? own);
   };
   const raw = (e: Expr): string => {
     switch (e.kind) {

@@ -27,12 +27,12 @@ function tablesQuery(tables: readonly LocalTable[]): { sql: string; params: stri
  * stderr for a SQL error (no stack trace).
  */
 export async function runQuery(request: QueryRequest): Promise<number> {
-  const tables = readLocalCatalog(request.stateDir);
-  if (!tables) {
-    request.err.write(`etl query: no catalog in ${request.stateDir} yet; run \`npx etl run <file>\` first\n`);
-    return 1;
-  }
   try {
+    const tables = readLocalCatalog(request.stateDir);
+    if (!tables) {
+      request.err.write(`etl query: no catalog in ${request.stateDir} yet; run \`npx etl run <file>\` first\n`);
+      return 1;
+    }
     return await withLake(tables, async (connection) => {
       const { sql, params } = request.tables ? tablesQuery(tables) : { sql: request.sql!, params: [] };
       await writeResult(await connection.stream(sql, params), request.format, request.out);

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -94,6 +94,22 @@ describe("etl query", () => {
     expect(table.stdout).toMatch(/│ s +│ x +│\n│ a,b │ 1.5 │/);
     expect(table.stdout).toContain("(1 row)");
     expect(csv.stdout).toBe('s,x\n"a,b",1.5\n');
+  });
+
+  it("says what to do in a state directory the pipeline never wrote, and refuses a catalog location outside the lake", () => {
+    const empty = mkdtempSync(join(tmpdir(), "etl-query-empty-"));
+    const none = etl("query", "SELECT 1", "--state-dir", empty);
+    mkdirSync(join(empty, "catalog", "etl"), { recursive: true });
+    writeFileSync(join(empty, "catalog", "etl", "evil.json"), JSON.stringify({ Name: "evil", StorageDescriptor: { Location: "s3://etl-lake/../../../etc/", Columns: [] } }));
+    const evil = etl("query", "SELECT 1", "--state-dir", empty);
+    rmSync(empty, { recursive: true, force: true });
+
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("run `npx etl run <file>` first");
+    expect(evil.code).toBe(1);
+    expect(evil.stderr).toContain("Unexpected table location s3://etl-lake/../../../etc/");
+    expect(evil.stderr).not.toMatch(/\n\s+at /);
+    expect(evil.stdout).toBe("");
   });
 
   it("answers a SQL error with DuckDB's message and exit 1, without a stack trace", () => {
