@@ -35,5 +35,30 @@ export default defineConfig({
         { name: "customers", fn: "count_distinct", column: "customer_name" },
       ],
     },
+    // The original design's daily sales summary: one row per day.
+    {
+      name: "daily_sales_summary",
+      dataset: "sales",
+      groupBy: [],
+      metrics: [
+        { name: "orders", fn: "count" },
+        { name: "units", fn: "sum", column: "quantity" },
+        { name: "avg_unit_price", fn: "avg", column: "unit_price" },
+        { name: "revenue", fn: "sum", expr: "quantity * unit_price" },
+        { name: "avg_order_value", ratio: { numerator: "revenue", denominator: "orders" } },
+      ],
+    },
+    // Product performance: revenue and orders by product and month, recomputed from the whole month.
+    {
+      name: "product_performance",
+      dataset: "sales",
+      grain: "month",
+      groupBy: ["product"],
+      metrics: [
+        { name: "revenue", fn: "sum", expr: "quantity * unit_price" },
+        { name: "orders", fn: "count" },
+        { name: "units", fn: "sum", column: "quantity" },
+      ],
+    },
   ],
 });

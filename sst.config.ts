@@ -18,6 +18,8 @@ export default $config({
     const { rawBucket, lakeBucket } = await import("./stacks/storage.ts");
     const { jobsTable } = await import("./stacks/jobsTable.ts");
     const { alertsTopic } = await import("./stacks/alerts.ts");
+    const { glueDatabase, athenaWorkgroup, athenaResults } = await import("./stacks/catalog.ts");
+    const { quicksight } = await import("./stacks/quicksight.ts");
     const { pipeline } = await import("./stacks/pipeline.ts");
     await import("./stacks/uploadTrigger.ts");
     await import("./stacks/failureTrigger.ts");
@@ -28,6 +30,10 @@ export default $config({
       jobsTable: jobsTable.name,
       alertsTopic: alertsTopic.arn,
       stateMachine: pipeline.arn,
+      glueDatabase: glueDatabase.name,
+      athenaWorkgroup: athenaWorkgroup.name,
+      athenaResults: athenaResults.name,
+      ...(quicksight ? { quicksightDataSource: quicksight.source.arn } : {}),
     };
   },
 });

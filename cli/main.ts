@@ -13,6 +13,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   run: { summary: "run the pipeline locally on files (emulated AWS, same code)", load: () => import("./commands/run.ts") },
   redrive: { summary: "resume a failed or interrupted job at the step it stopped", load: () => import("./commands/redrive.ts") },
   jobs: { summary: "list the jobs of a state dir (read-only: never waits for a writer)", load: () => import("./commands/jobs.ts") },
+  query: { summary: "run SQL over the local lake with Athena's table names (read-only)", load: () => import("./commands/query.ts") },
+  dashboard: { summary: "write a self-contained HTML dashboard of the local lake", load: () => import("./commands/dashboard.ts") },
+  rebuild: { summary: "recompute a gold model's whole history from silver", load: () => import("./commands/rebuild.ts") },
 };
 
 function version(): string {

@@ -8,6 +8,8 @@ export const SettingsSchema = v.object({
   /** The outputs table: which version of each shared output (a source key's rows, a silver or gold partition) is current. */
   ETL_OUTPUTS_TABLE: v.pipe(v.string(), v.minLength(3)),
   ETL_ALERTS_TOPIC_ARN: v.pipe(v.string(), v.startsWith("arn:")),
+  /** The Glue database whose tables the load step keeps equal to the lake (the deployment creates it). */
+  ETL_GLUE_DATABASE: v.pipe(v.string(), v.regex(/^[a-z0-9_]{1,255}$/)),
   /** Largest raw object a job accepts, in bytes. */
   ETL_MAX_FILE_BYTES: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1)), String(5 * 1024 ** 3)),
   /** Scratch space for DuckDB and downloads: Lambda's only writable place is /tmp. */

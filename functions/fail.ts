@@ -6,6 +6,7 @@ import { jobIdFor } from "../core/job/jobId.ts";
 import { failureMessage } from "../core/job/messages.ts";
 import { lake } from "../core/lake/layout.ts";
 import { defineStep, type StepContext } from "./defineStep.ts";
+import { recordJobHistory } from "../core/io/catalogJobHistory.ts";
 
 /** The state machine's Catch path: the execution's state (the upload event plus step pointers) and `{Error, Cause}`. */
 const CaughtSchema = v.object({
@@ -89,6 +90,12 @@ async function record(
   );
   // A failed publish throws: the Task's retry (or EventBridge's) sends the alert again, and only once it went out is it recorded.
   await ctx.alerts.publish(message.subject, message.body, { status: "FAILED", dataset: job?.dataset ?? "unknown" });
-  if (job) await ctx.jobs.markAlerted(job.job_id);
+  if (job) {
+    await ctx.jobs.markAlerted(job.job_id);
+    // After the alert: the lake being unreachable (a cause of failures too) must not silence it.
+    await recordJobHistory(ctx.store, ctx.settings.ETL_LAKE_BUCKET, (await ctx.jobs.get(job.job_id))!).catch((e: Error) =>
+      ctx.log.error("job history row not written", { error: e.message }),
+    );
+  }
   return { marked, alerted: true };
 }

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { publishGold } from "../core/gold/publishGold.ts";
 import { readManifest } from "../core/io/readManifest.ts";
+import { syncCatalog } from "../core/io/catalogSync.ts";
 import { lake } from "../core/lake/layout.ts";
 import { AggregateManifestSchema, AggregateOutputSchema, ExtractedSchema, type LoadOutput } from "../core/pointers.ts";
 import { defineStep } from "./defineStep.ts";
@@ -16,5 +17,8 @@ export const handler = defineStep("load", LoadInputSchema, async ({ extract, agg
   const published = await publishGold(ctx.store, ctx.outputs, staged, record);
   await ctx.jobs.update(job.jobId, { stats: { goldRows: published.goldRows }, manifests: { load: record.key } });
   ctx.log.info("gold published", { objects: published.gold.length, removed: published.removed.length, goldRows: published.goldRows });
+  const written = (await ctx.jobs.get(job.jobId))?.columns ?? [];
+  const tables = await syncCatalog({ ...ctx, lakeBucket: record.bucket, dataset: job.dataset, written });
+  if (tables.length) ctx.log.info("catalog tables written", { tables });
   return { manifest: record, goldRows: published.goldRows };
 });

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { successMessage } from "../core/job/messages.ts";
 import { ExtractedSchema, LoadOutputSchema } from "../core/pointers.ts";
 import { defineStep } from "./defineStep.ts";
+import { recordJobHistory } from "../core/io/catalogJobHistory.ts";
 
 const NotifyInputSchema = v.object({ extract: ExtractedSchema, load: LoadOutputSchema });
 
@@ -17,6 +18,7 @@ export const handler = defineStep("notify", NotifyInputSchema, async ({ extract 
   const status = committed?.job_id === job.jobId ? "SUCCESS" : "SUPERSEDED";
   await ctx.jobs.finish(job.jobId, status);
   const record = (await ctx.jobs.get(job.jobId))!;
+  await recordJobHistory(ctx.store, ctx.settings.ETL_LAKE_BUCKET, record);
   if (record.status !== "SUCCESS") return { status: record.status };
   const durationMs = Date.parse(record.finished_at ?? record.updated_at) - Date.parse(record.started_at);
   const message = successMessage(record, ctx.settings.ETL_LAKE_BUCKET, durationMs);

@@ -6,6 +6,7 @@ import { JobTable } from "../core/io/jobTable.ts";
 import { OutputTable } from "../core/io/outputTable.ts";
 import { FAILED_JOB_TTL_DAYS } from "../core/job/retention.ts";
 import { Alerts } from "../core/io/alerts.ts";
+import { GlueCatalog } from "../core/io/glueCatalog.ts";
 import { loadSettings, type Settings } from "../core/settings.ts";
 import type { EngineOptions } from "../core/engine/engine.ts";
 import { engineLimits, functionMemoryMb } from "../core/engine/engineLimits.ts";
@@ -19,6 +20,7 @@ export type Services = {
   jobs: JobTable;
   outputs: OutputTable;
   alerts: Alerts;
+  catalog: GlueCatalog;
   engine: (scratchDir: string) => EngineOptions;
 };
 
@@ -53,6 +55,7 @@ export function getServices(fn?: FunctionName): Services {
     jobs: new JobTable(clients.dynamo, settings.ETL_JOBS_TABLE, { finalDays: settings.ETL_JOB_TTL_DAYS, failedDays: FAILED_JOB_TTL_DAYS }),
     outputs: new OutputTable(clients.dynamo, settings.ETL_OUTPUTS_TABLE),
     alerts: new Alerts(clients.sns, settings.ETL_ALERTS_TOPIC_ARN),
+    catalog: new GlueCatalog(clients.glue, settings.ETL_GLUE_DATABASE),
     engine: (scratchDir) => ({ scratchDir, ...limits }),
   };
   services.set(fn, created);

@@ -1,19 +1,23 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import dynalite from "dynalite";
 import { startFauxqs } from "fauxqs";
 import type { S3Hooks } from "./s3/call.ts";
 import { startS3Server } from "./s3/server.ts";
+import { startGlue } from "./glue/glueServer.ts";
 
 /** Running emulators: their endpoints and how to stop them. */
-export type Emulators = { s3: string; sns: string; sqs: string; dynamodb: string; stop: () => Promise<void> };
+export type Emulators = { s3: string; sns: string; sqs: string; dynamodb: string; glue: string; stop: () => Promise<void> };
 
 export type EmulatorOptions = {
   /** Policy checks and fault injection on every S3 call (local/s3/call.ts). */
   s3Hooks?: S3Hooks;
   /** Where the current objects show as `<bucket>/<key>` files; with `dataDir`, `<dataDir>/../lake` by default. */
   lakeDir?: string;
+  /** Where the local Glue catalog keeps its tables as JSON (a temp folder removed on stop when absent). */
+  catalogDir?: string;
 };
 
 /**
@@ -36,13 +40,19 @@ export async function startEmulators(dataDir?: string, options: EmulatorOptions 
     dynamo.listen(0, "127.0.0.1", () => resolve());
   });
   const awsUrl = `http://127.0.0.1:${fauxqs.port}`;
+  // The catalog is plain JSON files: under the state dir when there is one, else a temp dir.
+  const tempCatalog = options.catalogDir ? undefined : mkdtempSync(join(tmpdir(), "etl-glue-"));
+  const glue = await startGlue(options.catalogDir ?? tempCatalog!);
   return {
     s3: s3.url,
     sns: awsUrl,
     sqs: awsUrl,
     dynamodb: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
+    glue: glue.url,
     stop: async () => {
       await s3.stop();
+      await glue.stop();
+      if (tempCatalog) rmSync(tempCatalog, { recursive: true, force: true });
       await fauxqs.stop();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },

@@ -11,6 +11,7 @@ export const LOCAL_NAMES = {
   region: "us-east-1",
   account: "000000000000",
   stateMachine: "etl-pipeline",
+  glueDatabase: "etl",
 } as const;
 
 /** The alerts topic's ARN as the emulator names it. */
@@ -29,11 +30,13 @@ export function localEnv(emulators: Emulators, scratchDir: string): Record<strin
     AWS_ENDPOINT_URL_SNS: emulators.sns,
     AWS_ENDPOINT_URL_SQS: emulators.sqs,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodb,
+    AWS_ENDPOINT_URL_GLUE: emulators.glue,
     ETL_RAW_BUCKET: LOCAL_NAMES.rawBucket,
     ETL_LAKE_BUCKET: LOCAL_NAMES.lakeBucket,
     ETL_JOBS_TABLE: LOCAL_NAMES.jobsTable,
     ETL_OUTPUTS_TABLE: LOCAL_NAMES.outputsTable,
     ETL_ALERTS_TOPIC_ARN: LOCAL_TOPIC_ARN,
+    ETL_GLUE_DATABASE: LOCAL_NAMES.glueDatabase,
     ETL_SCRATCH_DIR: scratchDir,
   };
 }

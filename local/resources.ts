@@ -2,6 +2,8 @@ import { CreateBucketCommand, HeadBucketCommand, PutBucketVersioningCommand, S3C
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { GlueClient } from "@aws-sdk/client-glue";
+import { GlueCatalog } from "../core/io/glueCatalog.ts";
 import { LOCAL_NAMES } from "./localEnv.ts";
 
 /**
@@ -51,6 +53,10 @@ export async function ensureResources(): Promise<{ alertsQueueUrl: string }> {
       }),
     );
   }
+
+  const glue = new GlueClient({});
+  await new GlueCatalog(glue, LOCAL_NAMES.glueDatabase).createDatabase();
+  glue.destroy();
 
   const sns = new SNSClient({});
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });

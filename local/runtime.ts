@@ -26,6 +26,7 @@ import { functionAccessKey, functionPrincipals } from "./iam/principals.ts";
 import type { FunctionName } from "../stacks/handlers.ts";
 import type { Permission } from "../stacks/policies.ts";
 import { clearStateDir, prepareStateDir } from "./stateDir.ts";
+import { localCatalogDir } from "./glue/glueServer.ts";
 
 /** How one local execution ended. */
 export type ExecutionOutcome = {
@@ -168,6 +169,7 @@ export class LocalRuntime {
       const s3 = principals && s3Authorizer(principals, (d) => denials.push(d));
       const raw = await startEmulators(stateDir && join(stateDir, "emulators"), {
         s3Hooks: s3 && { authorize: s3.authorize, notFound: s3.missingKeyDenial },
+        catalogDir: stateDir && localCatalogDir(stateDir),
       });
       emulators = principals ? await guardEmulators(raw, principals, (d) => denials.push(d)) : raw;
       const scratch = join(stateDir ?? join(process.env.TMPDIR ?? "/tmp", "etl-local"), "scratch");

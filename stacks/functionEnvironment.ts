@@ -6,7 +6,7 @@ type SettingsInput = v.InferInput<typeof SettingsSchema>;
 type RequiredSetting = { [K in keyof SettingsInput]-?: undefined extends SettingsInput[K] ? never : K }[keyof SettingsInput];
 
 /** The resources every function addresses, by name or ARN. */
-export type FunctionResources<T> = { rawBucket: T; lakeBucket: T; jobsTable: T; outputsTable: T; alertsTopicArn: T };
+export type FunctionResources<T> = { rawBucket: T; lakeBucket: T; jobsTable: T; outputsTable: T; alertsTopicArn: T; glueDatabase: T };
 
 /**
  * The environment `core/settings.ts` reads. Typed against its schema, so a setting renamed or
@@ -19,5 +19,6 @@ export function functionEnvironment<T>(resources: FunctionResources<T>): Record<
     ETL_JOBS_TABLE: resources.jobsTable,
     ETL_OUTPUTS_TABLE: resources.outputsTable,
     ETL_ALERTS_TOPIC_ARN: resources.alertsTopicArn,
+    ETL_GLUE_DATABASE: resources.glueDatabase,
   };
 }

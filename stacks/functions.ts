@@ -10,6 +10,7 @@ import { jobsTable } from "./jobsTable.ts";
 import { outputsTable } from "./outputsTable.ts";
 import { functionPermissions } from "./policies.ts";
 import { lakeBucket, rawBucket } from "./storage.ts";
+import { glueDatabase } from "./catalog.ts";
 
 /**
  * DuckDB is a native addon that esbuild cannot bundle: SST installs it into the package instead,
@@ -21,9 +22,10 @@ const duckdbVersion: string = JSON.parse(
   readFileSync(join($cli.paths.root, "node_modules/@duckdb/node-api/package.json"), "utf8"),
 ).version;
 
-const permissions = $resolve([rawBucket.arn, lakeBucket.arn, jobsTable.arn, outputsTable.arn, alertsTopic.arn, alertsKey.arn, failureDeadLetters.arn]).apply(
-  ([rawBucketArn, lakeBucketArn, jobsTableArn, outputsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn]) =>
-    functionPermissions({ rawBucketArn, lakeBucketArn, jobsTableArn, outputsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn }),
+const permissions = $resolve([
+  rawBucket.arn, lakeBucket.arn, jobsTable.arn, outputsTable.arn, alertsTopic.arn, alertsKey.arn, failureDeadLetters.arn, glueDatabase.arn,
+]).apply(([rawBucketArn, lakeBucketArn, jobsTableArn, outputsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn, glueDatabaseArn]) =>
+  functionPermissions({ rawBucketArn, lakeBucketArn, jobsTableArn, outputsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn, glueDatabaseArn }),
 );
 
 const environment = functionEnvironment({
@@ -32,6 +34,7 @@ const environment = functionEnvironment({
   jobsTable: jobsTable.name,
   outputsTable: outputsTable.name,
   alertsTopicArn: alertsTopic.arn,
+  glueDatabase: glueDatabase.name,
 });
 
 function pipelineFunction(name: FunctionName) {

@@ -1,6 +1,6 @@
 import type { FunctionName } from "./handlers.ts";
-import { LAKE_PREFIXES, RAW_PREFIXES } from "../core/lake/layout.ts";
 import { JOBS_BY_STATUS_INDEX } from "../core/job/jobIndexes.ts";
+import { LAKE_PREFIXES, RAW_PREFIXES, SCHEMA_DOCUMENTS } from "../core/lake/layout.ts";
 
 /** One grant, in the shape `sst.aws.Function`'s `permissions` takes. */
 export type Permission = { actions: string[]; resources: string[] };
@@ -30,6 +30,19 @@ export type ResourcePolicyDocument = {
   }[];
 };
 
+/**
+ * The pipeline owns its catalog tables (core/io/glueCatalog.ts): load reads and writes the
+ * tables of its one database, never the database itself or any other. Glue authorizes table
+ * calls against the catalog, the database and the table.
+ */
+function catalogTables(databaseArn: string): Permission {
+  const [prefix, name] = databaseArn.split(":database/");
+  return {
+    actions: ["glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable"],
+    resources: [`${prefix}:catalog`, databaseArn, `${prefix}:table/${name}/*`],
+  };
+}
+
 /** The ARNs the functions' grants are scoped to. */
 export type ResourceArns = {
   rawBucketArn: string;
@@ -42,6 +55,8 @@ export type ResourceArns = {
   alertsKeyArn: string;
   /** Where Lambda puts a failure event the fail function could not process (its on-failure destination). */
   failureDeadLettersArn: string;
+  /** The Glue database the pipeline keeps its tables in. */
+  glueDatabaseArn: string;
 };
 
 /**
@@ -76,7 +91,7 @@ function listing(bucketArn: string): Permission {
 export function functionPermissions(arns: ResourceArns): Record<FunctionName, Permission[]> {
   const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic, alertsKeyArn: key, outputsTableArn: outputs } = arns;
   const { incoming, archived } = RAW_PREFIXES;
-  const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests } = LAKE_PREFIXES;
+  const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests, jobHistory } = LAKE_PREFIXES;
   // The steps only move their job forward; notify and fail also read it to write the message.
   const jobUpdate: Permission = { actions: ["dynamodb:UpdateItem"], resources: [table] };
   const jobRead: Permission = { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table] };
@@ -87,6 +102,8 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
   ];
   // The outputs guard (core/io/outputTable.ts): reads are consistent gets, writes conditional puts and updates.
   const guard = (actions: string[]): Permission => ({ actions: actions.map((a) => `dynamodb:${a}`), resources: [outputs] });
+  // A job's end is one row of the catalog's job history (core/io/catalogJobHistory.ts).
+  const history = objects(["s3:PutObject"], lake, [jobHistory]);
   return {
     extract: [
       objects(["s3:GetObject", "s3:GetObjectVersion"], raw, [incoming]),
@@ -115,13 +132,16 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       guard(["BatchGetItem"]),
     ],
     load: [
-      // Gold is read back (HeadObject) to check which version a concurrent publisher left.
-      objects(["s3:GetObject"], lake, [staging, gold, jobManifests]),
+      // Gold is read back (HeadObject) to check which version a concurrent publisher left; the
+      // dataset's stored schema documents type its silver table (core/io/catalogSync.ts).
+      objects(["s3:GetObject"], lake, [staging, gold, jobManifests, SCHEMA_DOCUMENTS]),
       objects(["s3:PutObject"], lake, [gold, jobManifests]),
+      catalogTables(arns.glueDatabaseArn),
       // Gold partitions that lost their last rows, and staged copies a newer version replaced.
       objects(["s3:DeleteObject"], lake, [gold, staging]),
       listing(lake),
-      jobUpdate,
+      // The columns the job wrote, to keep the silver table current.
+      jobRead,
       guard(["GetItem", "PutItem"]),
     ],
     archive: [
@@ -136,10 +156,11 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       jobUpdate,
       guard(["GetItem", "PutItem"]),
     ],
-    notify: [jobRead, ...alert, guard(["GetItem"])],
+    notify: [jobRead, ...alert, guard(["GetItem"]), history],
     fail: [
       jobRead,
       ...alert,
+      history,
       // A file that can never pass leaves nothing staged.
       objects(["s3:DeleteObject"], lake, [staging]),
       listing(lake),

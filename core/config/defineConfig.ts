@@ -1,6 +1,10 @@
 import * as v from "valibot";
 import { DatasetSchema } from "./dataset.ts";
 import { GoldModelSchema, type GoldModel } from "./goldModel.ts";
+import { sqlType, type ColumnType } from "./columnType.ts";
+import { ExpressionError } from "../gold/expression.ts";
+import { isNumeric, type ColumnTypes } from "../gold/expressionType.ts";
+import { modelColumns } from "../gold/modelColumns.ts";
 
 /** The whole user config: datasets, gold models, alert routing. */
 export const EtlConfigSchema = v.pipe(
@@ -8,6 +12,17 @@ export const EtlConfigSchema = v.pipe(
     datasets: v.array(DatasetSchema),
     gold: v.optional(v.array(GoldModelSchema), []),
     alerts: v.optional(v.strictObject({ email: v.optional(v.pipe(v.string(), v.email())) }), {}),
+    /**
+     * QuickSight over Athena (it needs a subscription, so it is opt-in): the user or group ARN
+     * that owns the data source and datasets, and whether datasets query Athena directly or are
+     * imported into SPICE.
+     */
+    quicksight: v.optional(
+      v.strictObject({
+        principalArn: v.pipe(v.string(), v.regex(/^arn:aws:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/, "Expected a QuickSight user or group ARN")),
+        mode: v.optional(v.picklist(["direct", "spice"]), "direct"),
+      }),
+    ),
   }),
   v.check((c) => new Set(c.datasets.map((d) => d.name)).size === c.datasets.length, "Dataset names must be unique"),
   v.check((c) => new Set(c.gold.map((g) => g.name)).size === c.gold.length, "Gold model names must be unique"),
@@ -16,14 +31,18 @@ export const EtlConfigSchema = v.pipe(
   }),
 );
 
-const NUMERIC = /^(integer|double|decimal)/;
+/** A dataset's declared columns with the DuckDB types silver stores them as. */
+export function declaredTypes(dataset: { columns: Record<string, { type: ColumnType }> }): ColumnTypes {
+  return Object.fromEntries(Object.entries(dataset.columns).map(([name, c]) => [name, sqlType(c.type)]));
+}
 
 /**
  * A gold model must fit its dataset before any file arrives: its dataset exists, every column it
- * uses is declared, and sums and averages are of numbers. Found at run time, the same mistake
- * would fail every job of the dataset after silver was already written.
+ * uses is declared, expressions are typed (sums and averages of numbers, like compared with like)
+ * and filter values fit their columns. Found at run time, the same mistake would fail every job
+ * of the dataset after silver was already written.
  */
-function goldProblems(config: { datasets: { name: string; columns: Record<string, { type: string }> }[]; gold: GoldModel[] }): string[] {
+function goldProblems(config: { datasets: { name: string; columns: Record<string, { type: ColumnType }> }[]; gold: GoldModel[] }): string[] {
   const problems: string[] = [];
   for (const model of config.gold) {
     const dataset = config.datasets.find((d) => d.name === model.dataset);
@@ -31,17 +50,42 @@ function goldProblems(config: { datasets: { name: string; columns: Record<string
       problems.push(`Gold model ${model.name} reads dataset ${model.dataset}, which is not declared`);
       continue;
     }
-    for (const column of [...model.groupBy, ...model.metrics.flatMap((m) => (m.column ? [m.column] : []))]) {
-      if (!dataset.columns[column]) problems.push(`Gold model ${model.name} uses column ${column}, which dataset ${dataset.name} does not declare`);
-    }
+    const types = declaredTypes(dataset);
     for (const m of model.metrics) {
-      const type = m.column ? dataset.columns[m.column]?.type : undefined;
-      if ((m.fn === "sum" || m.fn === "avg") && type && !NUMERIC.test(type)) {
-        problems.push(`Gold model ${model.name}: ${m.fn} of ${m.column} needs a number, but it is declared ${type}`);
+      try {
+        modelColumns({ ...model, groupBy: [], metrics: [m] }, types);
+      } catch (error) {
+        if (!(error instanceof ExpressionError)) throw error;
+        problems.push(`Gold model ${model.name}, metric ${m.name}: ${describe(error, dataset.name)}`);
+      }
+    }
+    for (const column of model.groupBy) {
+      if (!types[column]) problems.push(`Gold model ${model.name} uses column ${column}, which dataset ${dataset.name} does not declare`);
+    }
+    for (const f of model.where) {
+      const type = types[f.column];
+      if (!type) {
+        problems.push(`Gold model ${model.name} filters on column ${f.column}, which dataset ${dataset.name} does not declare`);
+        continue;
+      }
+      for (const value of "in" in f ? f.in : [f.value]) {
+        if (!fitsType(value, type)) problems.push(`Gold model ${model.name}: filter value ${JSON.stringify(value)} does not fit column ${f.column} (${type})`);
       }
     }
   }
   return problems;
+}
+
+function describe(error: ExpressionError, dataset: string): string {
+  return error.message.replace(/^unknown column (\S+)/, `uses column $1, which dataset ${dataset} does not declare`);
+}
+
+/** Numbers for numeric columns, booleans for booleans, text for the rest (dates as ISO text). */
+function fitsType(value: string | number | boolean, type: string): boolean {
+  if (isNumeric(type)) return typeof value === "number" && Number.isFinite(value);
+  if (type === "BOOLEAN") return typeof value === "boolean";
+  if (type === "DATE") return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value);
+  return typeof value === "string";
 }
 
 /** The config as the user writes it. */

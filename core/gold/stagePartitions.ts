@@ -9,6 +9,7 @@ import { lake } from "../lake/layout.ts";
 import type { AggregateManifest, PartitionVersion } from "../pointers.ts";
 import { VERSION_METADATA } from "../commit/publishLatest.ts";
 import { buildGold } from "./buildGold.ts";
+import { goldWork } from "./goldPartitions.ts";
 
 /** Where and how gold partitions are computed. */
 export type StageInput = {
@@ -25,12 +26,14 @@ export type StageInput = {
 };
 
 /**
- * Recomputes every model for each partition the job changed, from all the silver files of that
- * partition (not only this job's), and stages each result with the silver version it was built
- * from. A partition whose silver has a newer version than this job's change is skipped: the job
- * that made that change recomputes it after it, so N jobs on one partition never do N² work. One
- * engine serves every partition; one partition's files are on disk at a time. A partition left
- * without silver rows (a re-upload moved them) is listed with no staged object: its gold goes too.
+ * Recomputes every model for each gold partition its grain (day, month, year) gives the day
+ * partitions the job changed, from all the silver files under it (every source, not only this
+ * job's), and stages each result with the silver version it was built from: the counter of that
+ * day, month or year, which every commit to a day under it increases. A day whose silver has a
+ * newer version than this job's change is skipped: the job that made that change recomputes
+ * everything it falls into after it, so N jobs on one partition never do N² work. One engine serves every partition; one partition's files are on disk at a
+ * time. A partition left without silver rows (a re-upload moved them) is listed with no staged
+ * object: its gold goes too.
  */
 export async function stagePartitions(input: StageInput): Promise<AggregateManifest & { skipped: number }> {
   const manifest: AggregateManifest = { jobId: input.jobId, gold: [] };
@@ -41,9 +44,11 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
   await withScratch(input.scratchDir, `${input.jobId}-aggregate`, async (dir) => {
     const engine = await Engine.open(input.engine(dir));
     try {
-      for (const { partition, version } of mine) {
-        const files = await downloadPartition(input, partition, join(dir, "silver"));
-        for (const model of input.models) {
+      for (const { partition, silverPrefix, models } of goldWork(input.models, mine.map((p) => p.partition))) {
+        // The version is read before the files are listed, so the rows are at least that new.
+        const version = await silverVersion(input, silverPrefix, mine);
+        const files = await downloadPartition(input, silverPrefix, join(dir, "silver"));
+        for (const model of models) {
           if (!files.length) {
             manifest.gold.push({ model: model.name, partition, version, rows: 0 });
             continue;
@@ -63,8 +68,16 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
   return { ...manifest, skipped: input.partitions.length - mine.length };
 }
 
-async function downloadPartition(input: StageInput, partition: string, dir: string): Promise<string[]> {
-  const keys = await input.store.list(input.lakeBucket, `${lake.silverPrefix(input.dataset)}${partition}/`);
+/** The silver version of a gold partition: the counter of its day, month or year (core/io/outputTable.ts). */
+async function silverVersion(input: StageInput, silverPrefix: string, mine: readonly PartitionVersion[]): Promise<number> {
+  const partition = silverPrefix.replace(/\/$/, "");
+  const own = mine.find((p) => p.partition === partition);
+  if (own) return own.version;
+  return (await input.outputs.partitionVersions(input.dataset, [partition])).get(partition) ?? 0;
+}
+
+async function downloadPartition(input: StageInput, silverPrefix: string, dir: string): Promise<string[]> {
+  const keys = await input.store.list(input.lakeBucket, `${lake.silverPrefix(input.dataset)}${silverPrefix}`);
   const files: string[] = [];
   for (const [i, key] of keys.filter((k) => k.endsWith(".parquet")).entries()) {
     const file = join(dir, `${i}-${basename(key)}`);

@@ -2,13 +2,14 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { GlueClient } from "@aws-sdk/client-glue";
 
 /**
  * The SDK clients every step shares, created once per container. Endpoints come from the
  * standard `AWS_ENDPOINT_URL_*` variables, so the local runtime changes configuration, not code;
  * emulators serve S3 by path, hence path-style only when an endpoint is overridden.
  */
-export type Clients = { s3: S3Client; dynamo: DynamoDBDocumentClient; sns: SNSClient };
+export type Clients = { s3: S3Client; dynamo: DynamoDBDocumentClient; sns: SNSClient; glue: GlueClient };
 
 type Env = Record<string, string | undefined>;
 
@@ -17,7 +18,7 @@ type Env = Record<string, string | undefined>;
  * `process.env`, so that each function can be given its own (in Lambda they are the same
  * variables the SDK reads; the local runtime gives each function its own access key).
  */
-function clientConfig(env: Env, service: "S3" | "DYNAMODB" | "SNS") {
+function clientConfig(env: Env, service: "S3" | "DYNAMODB" | "SNS" | "GLUE") {
   const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
   const credentials = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
     ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
@@ -38,5 +39,6 @@ export function createClients(env: Env = process.env): Clients {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
     }),
     sns: new SNSClient(clientConfig(env, "SNS")),
+    glue: new GlueClient(clientConfig(env, "GLUE")),
   };
 }

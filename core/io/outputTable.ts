@@ -1,5 +1,6 @@
 import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as v from "valibot";
+import { coarserPartitions } from "../lake/layout.ts";
 import { isConditionFailure } from "./conditionFailure.ts";
 
 /** The item ids of the outputs table: one per output that several jobs may write. */
@@ -122,17 +123,23 @@ export class OutputTable {
 
   /** Counts a change of a silver partition's rows; returns the partition's new version. */
   async bumpPartition(dataset: string, partition: string): Promise<number> {
-    const out = await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { id: outputId.silver(dataset, partition) },
-        UpdateExpression: "ADD #v :one SET updated_at = :now",
-        ExpressionAttributeNames: { "#v": "version" },
-        ExpressionAttributeValues: { ":one": 1, ":now": new Date().toISOString() },
-        ReturnValues: "UPDATED_NEW",
-      }),
-    );
-    return Number(out.Attributes?.version);
+    const bump = async (p: string) => {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id: outputId.silver(dataset, p) },
+          UpdateExpression: "ADD #v :one SET updated_at = :now",
+          ExpressionAttributeNames: { "#v": "version" },
+          ExpressionAttributeValues: { ":one": 1, ":now": new Date().toISOString() },
+          ReturnValues: "UPDATED_NEW",
+        }),
+      );
+      return Number(out.Attributes?.version);
+    };
+    const version = await bump(partition);
+    // The month and year holding the day have counters too: monthly and yearly gold is versioned by them.
+    for (const coarser of coarserPartitions(partition)) await bump(coarser);
+    return version;
   }
 
   /** The current version of each partition (0 for one never changed), read consistently. */

@@ -22,7 +22,12 @@ export const LAKE_PREFIXES = {
   sourceManifests: "manifests/",
   /** What each step of each job wrote; the steps hand these to each other. */
   jobManifests: "jobs/",
+  /** One JSON line per terminal transition of a job: the catalog's `jobs` table. */
+  jobHistory: "job_history/",
 } as const;
+
+/** Where a dataset's schema document versions live: `_schemas/<dataset>/v<N>.json` (DESIGN.md decision 13). */
+export const SCHEMA_DOCUMENTS = "_schemas/";
 
 const P = LAKE_PREFIXES;
 
@@ -63,4 +68,10 @@ export function archivedKey(rawKey: string): string {
 /** The day partition of a silver key, e.g. `year=2024/month=01/day=05`, or undefined. */
 export function partitionOf(key: string): string | undefined {
   return /(year=\d{4}\/month=\d{2}\/day=\d{2})\//.exec(key)?.[1];
+}
+
+/** The month and year partitions holding a day partition: `year=2024/month=01/day=05` → `year=2024/month=01`, `year=2024`. */
+export function coarserPartitions(partition: string): string[] {
+  const parts = partition.split("/");
+  return parts.slice(1).map((_, i) => parts.slice(0, parts.length - 1 - i).join("/"));
 }

@@ -18,6 +18,7 @@ export async function guardEmulators(emulators: Emulators, principals: Principal
     sns: aws.url,
     sqs: emulators.sqs,
     dynamodb: dynamodb.url,
+    glue: emulators.glue,
     stop: async () => {
       await Promise.all([aws.stop(), dynamodb.stop()]);
       await emulators.stop();

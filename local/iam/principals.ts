@@ -28,6 +28,7 @@ export function localResourceArns() {
     // Used by AWS on the functions' behalf (SNS encryption, Lambda's on-failure destination), never called locally.
     alertsKeyArn: `arn:aws:kms:${region}:${account}:key/etl-alerts`,
     failureDeadLettersArn: `arn:aws:sqs:${region}:${account}:etl-failure-dead-letters`,
+    glueDatabaseArn: `arn:aws:glue:${region}:${account}:database/${LOCAL_NAMES.glueDatabase}`,
   };
 }
 

@@ -35,7 +35,7 @@ describe("etl run --json", () => {
       status: "SUCCESS",
       dataset: "sales",
       source: { bucket: "etl-raw", key: "incoming/sales.csv" },
-      stats: { inputRows: 16, silverRows: 12, duplicateRows: 2, quarantinedRows: 1, droppedRows: 1, goldRows: 12 },
+      stats: { inputRows: 16, silverRows: 12, duplicateRows: 2, quarantinedRows: 1, droppedRows: 1, goldRows: 21 },
     });
     expect(job.durationMs).toBeGreaterThan(0);
     for (const path of [...job.outputs.silver, ...job.outputs.gold, ...job.outputs.quarantine]) {
@@ -43,7 +43,7 @@ describe("etl run --json", () => {
       expect(existsSync(join(state, "lake", path))).toBe(true);
     }
     expect(job.outputs.silver).toHaveLength(3);
-    expect(job.outputs.gold).toHaveLength(3);
+    expect(job.outputs.gold).toHaveLength(7);
     expect(job.outputs.quarantine).toHaveLength(1);
     expect(existsSync(join(state, "lake", "etl-raw", "archived", "sales.csv"))).toBe(true);
   });

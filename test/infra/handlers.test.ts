@@ -69,12 +69,14 @@ describe("functionEnvironment", () => {
       jobsTable: "etl-jobs",
       outputsTable: "etl-outputs",
       alertsTopicArn: "arn:aws:sns:eu-west-1:111122223333:etl-alerts",
+      glueDatabase: "medallion_etl_dev",
     });
     expect(loadSettings(env)).toMatchObject({
       ETL_RAW_BUCKET: "etl-raw",
       ETL_LAKE_BUCKET: "etl-lake",
       ETL_JOBS_TABLE: "etl-jobs",
       ETL_ALERTS_TOPIC_ARN: "arn:aws:sns:eu-west-1:111122223333:etl-alerts",
+      ETL_GLUE_DATABASE: "medallion_etl_dev",
     });
   });
 });

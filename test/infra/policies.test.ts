@@ -14,6 +14,7 @@ const LAKE = "arn:aws:s3:::etl-lake";
 const TABLE = "arn:aws:dynamodb:eu-west-1:111122223333:table/etl-jobs";
 const OUTPUTS = "arn:aws:dynamodb:eu-west-1:111122223333:table/etl-outputs";
 const TOPIC = "arn:aws:sns:eu-west-1:111122223333:etl-alerts";
+const GLUE_DATABASE = "arn:aws:glue:eu-west-1:111122223333:database/etl";
 const KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd";
 const DLQ = "arn:aws:sqs:eu-west-1:111122223333:failure-dead-letters";
 const permissions = functionPermissions({
@@ -24,6 +25,7 @@ const permissions = functionPermissions({
   alertsTopicArn: TOPIC,
   alertsKeyArn: KEY,
   failureDeadLettersArn: DLQ,
+  glueDatabaseArn: GLUE_DATABASE,
 });
 
 /** Places a request can target, named as in the expectations below. */
@@ -240,5 +242,27 @@ describe("assumeRolePolicy", () => {
         },
       ],
     });
+  });
+});
+
+describe("catalog grants", () => {
+  const table = "arn:aws:glue:eu-west-1:111122223333:table/etl/silver_sales";
+  const otherTable = "arn:aws:glue:eu-west-1:111122223333:table/other/silver_sales";
+
+  it("let only load create and update tables, and only in the pipeline's database", () => {
+    const writers = FUNCTION_NAMES.filter((n) => isAllowed(permissions[n], "glue:UpdateTable", table));
+
+    expect(writers).toEqual(["load"]);
+    expect(isAllowed(permissions.load, "glue:CreateTable", GLUE_DATABASE)).toBe(true);
+    expect(isAllowed(permissions.load, "glue:UpdateTable", otherTable)).toBe(false);
+    expect(isAllowed(permissions.load, "glue:DeleteTable", table)).toBe(false);
+    expect(isAllowed(permissions.load, "glue:DeleteDatabase", GLUE_DATABASE)).toBe(false);
+  });
+
+  it("let notify and fail write the job history, and nothing else of the lake", () => {
+    const row = `${LAKE}/job_history/year=2024/month=05/day=06/job-1.success.1.json`;
+
+    expect(FUNCTION_NAMES.filter((n) => isAllowed(permissions[n], "s3:PutObject", row))).toEqual(["notify", "fail"]);
+    expect(isAllowed(permissions.notify, "s3:PutObject", OBJECTS["lake/gold"])).toBe(false);
   });
 });

@@ -78,8 +78,8 @@ describe("each step's handler against the emulators", () => {
     state.archive = await archive(state);
     state.notify = await notify(state);
 
-    expect(await readJob(state.extract.job.jobId)).toMatchObject({ status: "SUCCESS", stats: { goldRows: 12 } });
-    expect(await p.keys(LAKE, "gold/")).toHaveLength(3);
+    expect(await readJob(state.extract.job.jobId)).toMatchObject({ status: "SUCCESS", stats: { goldRows: 21 } });
+    expect(await p.keys(LAKE, "gold/")).toHaveLength(7);
     expect(await p.keys(RAW, "archived/")).toEqual(["archived/sales/with space+plus%.csv"]);
     expect(await p.keys(RAW, "incoming/")).toEqual([]);
     const alerts = await p.alerts();

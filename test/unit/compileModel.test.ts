@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GoldModelSchema } from "../../core/config/goldModel.ts";
 import { compileModel } from "../../core/gold/compileModel.ts";
+import { Params } from "../../core/engine/sql.ts";
 
 let db: DuckDBInstance;
 let conn: DuckDBConnection;
@@ -25,9 +26,17 @@ afterAll(() => {
 
 const model = (input: unknown) => v.parse(GoldModelSchema, input);
 
-async function rows(sql: string) {
-  const reader = await conn.runAndReadAll(sql);
+async function rows(sql: string, params: Params = new Params()) {
+  const reader = await conn.runAndReadAll(sql, params.values);
   return reader.getRowObjectsJS();
+}
+
+const COLUMNS = { order_date: "DATE", select: "VARCHAR", customer: "VARCHAR", qty: "BIGINT", price: "DOUBLE" };
+
+/** Compiles against the test table's columns; returns the SQL and its parameters. */
+function compile(m: ReturnType<typeof model>) {
+  const params = new Params();
+  return { sql: compileModel(m, "sales", COLUMNS, params), params };
 }
 
 describe("compileModel", () => {
@@ -47,7 +56,7 @@ describe("compileModel", () => {
       ],
     });
 
-    const sql = compileModel(m, "sales");
+    const { sql } = compile(m);
 
     const result = await rows(`SELECT CAST(order_date AS VARCHAR) AS day, * EXCLUDE (order_date) FROM (${sql})`);
     expect(result).toEqual([
@@ -60,7 +69,7 @@ describe("compileModel", () => {
   it("aggregates the whole relation into one row without groups", async () => {
     const m = model({ name: "totals", dataset: "sales", groupBy: [], metrics: [{ name: "qty", fn: "sum", column: "qty" }] });
 
-    const sql = compileModel(m, "sales");
+    const { sql } = compile(m);
 
     expect(sql).not.toMatch(/GROUP BY/);
     expect(await rows(sql)).toEqual([{ qty: 10n }]);
@@ -69,12 +78,59 @@ describe("compileModel", () => {
   it("quotes identifiers, so SQL keywords work as column and metric names", async () => {
     const m = model({ name: "by_kw", dataset: "sales", groupBy: ["select"], metrics: [{ name: "from", fn: "count" }] });
 
-    const sql = compileModel(m, "sales");
+    const { sql } = compile(m);
 
     expect(sql).toContain('"select"');
     expect(await rows(sql)).toEqual([
       { select: "DE", from: 1n },
       { select: "FR", from: 3n },
+    ]);
+  });
+
+  it("computes expression metrics, ratios and filters, binding every value", async () => {
+    const m = model({
+      name: "revenue",
+      dataset: "sales",
+      where: [{ column: "select", in: ["FR", "x'); DROP TABLE sales; --"] }, { column: "qty", op: ">=", value: 2 }],
+      groupBy: ["order_date"],
+      metrics: [
+        { name: "revenue", fn: "sum", expr: "qty * coalesce(price, 0)" },
+        { name: "orders", fn: "count" },
+        { name: "big", fn: "sum", expr: "case when qty > 2 and not (price is null) then 1 else 0 end" },
+        { name: "avg_order_value", ratio: { numerator: "revenue", denominator: "orders" } },
+        { name: "per_big", ratio: { numerator: "revenue", denominator: "big" } },
+      ],
+    });
+
+    const { sql, params } = compile(m);
+
+    expect(sql).not.toContain("DROP");
+    expect(params.values).toContain("x'); DROP TABLE sales; --");
+    const result = await rows(`SELECT CAST(order_date AS VARCHAR) AS day, * EXCLUDE (order_date) FROM (${sql})`, params);
+    expect(result).toEqual([
+      { day: "2024-01-05", revenue: 35, orders: 2n, big: 1n, avg_order_value: 17.5, per_big: 35 },
+      { day: "2024-01-06", revenue: 10, orders: 1n, big: 1n, avg_order_value: 10, per_big: 10 },
+    ]);
+    expect(await rows("SELECT count(*) AS n FROM sales")).toEqual([{ n: 4n }]);
+  });
+
+  it("gives NULL, not Infinity, for a ratio over zero and a division by zero", async () => {
+    const m = model({
+      name: "z",
+      dataset: "sales",
+      groupBy: ["select"],
+      metrics: [
+        { name: "zero", fn: "sum", expr: "qty - qty" },
+        { name: "q", fn: "max", expr: "qty / (qty - qty)" },
+        { name: "r", ratio: { numerator: "zero", denominator: "zero" } },
+      ],
+    });
+
+    const { sql, params } = compile(m);
+
+    expect(await rows(sql, params)).toEqual([
+      { select: "DE", zero: 0n, q: null, r: null },
+      { select: "FR", zero: 0n, q: null, r: null },
     ]);
   });
 });

@@ -74,8 +74,58 @@ describe("defineConfig", () => {
     });
 
     expect(message).toContain("Gold model by_day uses column order_date, which dataset orders does not declare");
-    expect(message).toContain("Gold model names: sum of product needs a number, but it is declared string");
+    expect(message).toContain("Gold model names, metric s: sum needs a number, not VARCHAR");
     expect(message).toContain("Gold model other reads dataset shipments, which is not declared");
+  });
+
+  it("checks expressions, ratios and filters against the declared columns before any file arrives", () => {
+    const message = errorOf({
+      datasets: [{ name: "orders", match: ["*"], columns: { product: { type: "string" }, qty: { type: "integer" }, day: { type: "date" } } }],
+      gold: [
+        {
+          name: "m",
+          dataset: "orders",
+          where: [{ column: "qty", in: ["two"] }, { column: "day", op: ">=", value: "March" }, { column: "nope", in: [1] }],
+          groupBy: [],
+          metrics: [
+            { name: "a", fn: "sum", expr: "qty * price" },
+            { name: "b", fn: "sum", expr: "qty +" },
+            { name: "c", fn: "avg", expr: "case when product > 1 then qty end" },
+            { name: "d", ratio: { numerator: "a", denominator: "zz" } },
+            { name: "e", fn: "sum", column: "qty", expr: "qty" },
+          ],
+        },
+      ],
+    });
+
+    expect(message).toContain("metric a: uses column price, which dataset orders does not declare");
+    expect(message).toContain('gold.0.metrics.1.expr: Invalid expression "qty +": expected a value at the end');
+    expect(message).toContain("metric c: cannot compare VARCHAR with BIGINT");
+    expect(message).toContain("Ratio d divides zz, which is not an aggregate metric of this model");
+    expect(message).toContain("A metric takes a column or an expr, not both");
+    expect(message).toContain('filter value "two" does not fit column qty (BIGINT)');
+    expect(message).toContain('filter value "March" does not fit column day (DATE)');
+    expect(message).toContain("Gold model m filters on column nope, which dataset orders does not declare");
+  });
+
+  it("takes QuickSight as an option, direct query by default, and checks the principal", () => {
+    const base = { datasets: [{ name: "orders", match: ["*"] }] };
+
+    expect(defineConfig(base).quicksight).toBeUndefined();
+    expect(defineConfig({ ...base, quicksight: { principalArn: "arn:aws:quicksight:eu-west-1:111122223333:user/default/ana" } }).quicksight?.mode).toBe("direct");
+    expect(errorOf({ ...base, quicksight: { principalArn: "arn:aws:iam::111122223333:user/ana" } })).toContain("quicksight.principalArn");
+  });
+
+  it("accepts the grains and defaults to day", () => {
+    const config = defineConfig({
+      datasets: [{ name: "orders", match: ["*"], columns: { qty: { type: "integer" } } }],
+      gold: [
+        { name: "d", dataset: "orders", groupBy: [], metrics: [{ name: "n", fn: "count" }] },
+        { name: "y", dataset: "orders", grain: "year", groupBy: [], metrics: [{ name: "n", fn: "sum", expr: "qty * 2" }] },
+      ],
+    });
+
+    expect(config.gold.map((g) => g.grain)).toEqual(["day", "year"]);
   });
 
   it("requires the event time and dedup keys to be declared under a frozen or discarding schema", () => {
