@@ -134,6 +134,7 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:DeleteObject lake/gold",
     "s3:DeleteObject lake/staging",
     "s3:ListBucket lake bucket",
+    "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
     "dynamodb:GetItem outputs",
     "dynamodb:PutItem outputs",

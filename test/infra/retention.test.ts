@@ -1,16 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { REDRIVE_WINDOW_DAYS } from "../../core/job/retention.ts";
+import { REDRIVE_WINDOW_DAYS, STAGING_RETENTION_DAYS } from "../../core/job/retention.ts";
 import { lakeLifecycle, rawLifecycle, retention } from "../../stacks/retention.ts";
 
 describe("retention", () => {
   it("keeps 30 days by default, beyond the 14-day redrive window", () => {
-    expect(retention({})).toEqual({ noncurrentVersionDays: 30, stagingDays: 30, incompleteUploadDays: 7 });
+    expect(retention({})).toEqual({ noncurrentVersionDays: 30, stagingDays: STAGING_RETENTION_DAYS, incompleteUploadDays: 7 });
     expect(retention({}).noncurrentVersionDays).toBeGreaterThan(REDRIVE_WINDOW_DAYS);
   });
 
   it("takes ETL_RETENTION_DAYS, refusing anything inside the redrive window plus margin", () => {
     expect(retention({ ETL_RETENTION_DAYS: "90" }).noncurrentVersionDays).toBe(90);
-    expect(retention({ ETL_RETENTION_DAYS: "21" }).stagingDays).toBe(21);
+    // Staging outlives a FAILED job's record, so a redrive never finds its staged outputs gone.
+    expect(retention({ ETL_RETENTION_DAYS: "21" }).stagingDays).toBe(STAGING_RETENTION_DAYS);
+    expect(retention({ ETL_RETENTION_DAYS: "90" }).stagingDays).toBe(90);
     expect(() => retention({ ETL_RETENTION_DAYS: "14" })).toThrow(/at least 21 .*not 14/);
     expect(() => retention({ ETL_RETENTION_DAYS: "30.5" })).toThrow(/whole number/);
     expect(() => retention({ ETL_RETENTION_DAYS: "a month" })).toThrow(/ETL_RETENTION_DAYS/);
