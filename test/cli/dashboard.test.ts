@@ -20,7 +20,8 @@ beforeAll(() => {
   expect(etl("run", "samples/sales.csv", "test/fixtures/sales-wrong-columns.csv", "--state-dir", state).status).toBe(1);
 }, 120_000);
 
-describe.skipIf(!existsSync(CHROMIUM))("etl dashboard", () => {
+// Skipped only off CI, where .ci/run installs Debian's chromium: in CI a missing browser fails the test.
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("etl dashboard", () => {
   it("writes one self-contained page whose four charts render in headless Chromium without errors", async () => {
     const out = join(state, "dash.html");
     const run = etl("dashboard", "--out", out, "--state-dir", state);
