@@ -147,8 +147,8 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
     archive: [
       // The archived copy comes from the job's bronze copy: exactly its version, whatever incoming/ holds now.
       objects(["s3:GetObject"], lake, [bronze]),
+      // The key's current object, when a delivery names no version (versioning suspended).
       objects(["s3:GetObject"], raw, [incoming, archived]),
-      objects(["s3:GetObjectVersion"], raw, [incoming]),
       objects(["s3:PutObject"], raw, [archived]),
       // Removing the upload names its version: a newer upload of the key is never removed or hidden.
       objects(["s3:DeleteObject", "s3:DeleteObjectVersion"], raw, [incoming]),

@@ -2,6 +2,7 @@ import { Agent, createServer, request as httpRequest, type IncomingMessage, type
 import type { AddressInfo } from "node:net";
 import { firstDenial, type Denial } from "./authorize.ts";
 import { dynamodbRequests } from "./dynamodbActions.ts";
+import { glueRequests } from "./glueActions.ts";
 import type { Principals } from "./principals.ts";
 import { s3Authorizer } from "./s3Authorizer.ts";
 import { parseS3Request } from "./s3Request.ts";
@@ -132,13 +133,18 @@ export async function startIamProxy(upstream: string, options: IamProxyOptions):
       const requests =
         service === "dynamodb"
           ? dynamodbRequests(String(req.headers["x-amz-target"] ?? ""), jsonBody(body), options.region, options.account)
-          : snsRequests(new URLSearchParams(body.toString("utf8")), options.region, options.account);
+          : service === "glue"
+            ? glueRequests(String(req.headers["x-amz-target"] ?? ""), jsonBody(body), options.region, options.account)
+            : snsRequests(new URLSearchParams(body.toString("utf8")), options.region, options.account);
       // A body that is not JSON names no table: dynalite refuses it itself (SerializationException).
       const denial = requests && firstDenial(caller, requests);
       if (denial) {
         options.onDenied?.(denial);
         if (service === "dynamodb") {
           return refuse(res, 400, "application/x-amz-json-1.0", JSON.stringify({ __type: "com.amazon.coral.service#AccessDeniedException", message: denial.message }));
+        }
+        if (service === "glue") {
+          return refuse(res, 400, "application/x-amz-json-1.1", JSON.stringify({ __type: "AccessDeniedException", Message: denial.message }));
         }
         const id = crypto.randomUUID();
         return refuse(
@@ -157,7 +163,7 @@ export async function startIamProxy(upstream: string, options: IamProxyOptions):
     const handled =
       service === "s3"
         ? handleS3(req, res, accessKeyId)
-        : service === "dynamodb" || service === "sns"
+        : service === "dynamodb" || service === "sns" || service === "glue"
           ? handleBuffered(req, res, service, accessKeyId)
           : Promise.resolve(forward(req, res));
     handled.catch((error: Error) => {

@@ -143,7 +143,6 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:GetObject lake/bronze",
     "s3:GetObject raw/incoming",
     "s3:GetObject raw/archived",
-    "s3:GetObjectVersion raw/incoming",
     "s3:PutObject raw/archived",
     "s3:DeleteObject raw/incoming",
     "s3:DeleteObjectVersion raw/incoming",
