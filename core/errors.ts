@@ -30,6 +30,13 @@ export class ContractViolationError extends TerminalError {}
 /** The job's row counts do not add up: rows would have been lost silently. */
 export class RowCountMismatchError extends TerminalError {}
 
+/** Too many of a file's rows were quarantined, or too few reached silver (the dataset's quality gate). */
+export class QualityGateError extends TerminalError {}
+/** A file's rows fall into more partitions than its dataset allows. */
+export class TooManyPartitionsError extends TerminalError {}
+/** A file matches no dataset, and the config does not let it create one. */
+export class UnmatchedDatasetError extends TerminalError {}
+
 /** A failure expected to pass on retry: throttling, timeouts, a service's 5xx. */
 export class TransientError extends EtlError {}
 
@@ -42,6 +49,9 @@ export const TERMINAL_ERROR_NAMES = [
   MalformedFileError.name,
   ContractViolationError.name,
   RowCountMismatchError.name,
+  QualityGateError.name,
+  TooManyPartitionsError.name,
+  UnmatchedDatasetError.name,
 ] as const;
 
 /** The error types the state machine retries with backoff. */

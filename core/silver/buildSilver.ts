@@ -8,7 +8,7 @@ import type { ColumnMapping } from "../job/jobRecord.ts";
 import { castFromText, castFromTyped, type NumberStyle } from "./castExpression.ts";
 import { columnChecks, eventTimeCheck, type TypedPlan } from "./checks.ts";
 import { sqlType } from "../config/columnType.ts";
-import { FILE_POSITION, SOURCE_TABLE, type SourceColumn } from "./loadSource.ts";
+import { MALFORMED_TABLE, SOURCE_TABLE, type LoadedSource, type SourceColumn } from "./loadSource.ts";
 import { checkContract, resolveTypes, type TypedColumn } from "./resolveTypes.ts";
 
 /** Where the rows came from and which job writes them: the derived columns of every silver row. */
@@ -65,14 +65,15 @@ export type ExpectationResult = { column: string; rule: string; action: RuleActi
 export async function buildSilver(
   engine: Engine,
   dataset: Dataset,
-  columns: readonly SourceColumn[],
+  source: Pick<LoadedSource, "columns" | "position" | "malformed">,
   ctx: SilverContext,
   outDir: string,
   style: NumberStyle,
 ): Promise<SilverResult> {
+  const { columns } = source;
   checkContract(dataset, columns, ctx.fileName);
   const { kept, discarded, missing } = applySchemaMode(dataset, columns, ctx.fileName);
-  const typed = await resolveTypes(engine, dataset, kept, SOURCE_TABLE, style);
+  const typed = await resolveTypes(engine, dataset, kept, SOURCE_TABLE, style, source.position);
   checkEventTime(dataset, typed, ctx.fileName);
 
   const castParams = new Params();
@@ -91,16 +92,16 @@ export async function buildSilver(
       return { col: { original: name, name, sourceType: type, type }, value: `CAST(NULL AS ${type})` };
     }),
   ];
-  const expectations = await classify(engine, dataset, plans, castParams, ctx.fileName);
+  const expectations = await classify(engine, dataset, plans, castParams, ctx.fileName, source.position);
 
   const quarantineFile = `${outDir}/quarantine/${ctx.sourceId}.parquet`;
-  const quarantined = await writeQuarantine(engine, plans, ctx, quarantineFile);
+  const quarantined = await writeQuarantine(engine, plans, ctx, quarantineFile, source.malformed > 0);
   await dedup(engine, dataset, plans);
   await writeSilver(engine, dataset, plans, ctx, `${outDir}/silver`);
 
   const [counts] = await engine.rows<Record<string, bigint>>(
     `SELECT
-       (SELECT count(*) FROM classified) AS input,
+       (SELECT count(*) FROM classified) + ${source.malformed} AS input,
        (SELECT count(*) FROM classified WHERE __fate = 'dropped') AS dropped,
        (SELECT count(*) FROM ranked WHERE __dup > 1) AS duplicates,
        (SELECT count(*) FROM ranked WHERE __dup = 1) AS silver`,
@@ -167,6 +168,7 @@ async function classify(
   plans: readonly Plan[],
   params: Params,
   fileName: string,
+  position: string,
 ): Promise<ExpectationResult[]> {
   const checks = [
     ...plans.flatMap((p) => columnChecks(p, dataset.columns[p.col.name], params)),
@@ -194,7 +196,7 @@ async function classify(
   await engine.run(
     `CREATE TABLE classified AS
      SELECT *, ${fate} AS __fate, ${details.join(", ")}
-     FROM (SELECT *, ${flags.length ? flags.join(", ") : "NULL AS __none"} FROM (SELECT ${FILE_POSITION} AS __row, ${typed.join(", ")} FROM ${SOURCE_TABLE}))`,
+     FROM (SELECT *, ${flags.length ? flags.join(", ") : "NULL AS __none"} FROM (SELECT ${position} AS __row, ${typed.join(", ")} FROM ${SOURCE_TABLE}))`,
     params.values,
   );
   // Every row now lives in `classified`: free the source's memory for the steps ahead.
@@ -213,20 +215,40 @@ async function classify(
   return results;
 }
 
-/** Writes the quarantined rows with rule, column, original value and reason; returns their count. */
-async function writeQuarantine(engine: Engine, plans: readonly Plan[], ctx: SilverContext, file: string): Promise<number> {
-  const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM classified WHERE __fate = 'quarantined'`);
+/**
+ * Writes the quarantined rows with rule, column, original value and reason, and the CSV records
+ * that did not fit the file's layout (rule `malformed_row`, their raw text as the value, their
+ * line in the reason and the record); returns their count.
+ */
+async function writeQuarantine(
+  engine: Engine,
+  plans: readonly Plan[],
+  ctx: SilverContext,
+  file: string,
+  withMalformed: boolean,
+): Promise<number> {
+  const malformed = withMalformed ? `(SELECT count(*) FROM ${MALFORMED_TABLE})` : "0";
+  const [{ n }] = await engine.rows<{ n: bigint }>(
+    `SELECT (SELECT count(*) FROM classified WHERE __fate = 'quarantined') + ${malformed} AS n`,
+  );
   if (n === 0n) return 0;
   mkdirSync(dirname(file), { recursive: true });
   const params = new Params();
   const record = plans.flatMap((p) => [params.add(p.col.original), `CAST(${p.raw ?? quoteIdent(p.col.name)} AS VARCHAR)`]);
+  const rows = [
+    `SELECT __row AS _row_number, __rule AS _rule, __column AS _column, __value AS _value, __reason AS _reason,
+            CAST(json_object(${record.join(", ")}) AS VARCHAR) AS _record
+     FROM classified WHERE __fate = 'quarantined'`,
+    ...(withMalformed
+      ? [`SELECT row, 'malformed_row', CAST(NULL AS VARCHAR), raw, reason, CAST(json_object('line', line, 'raw', raw) AS VARCHAR)
+          FROM ${MALFORMED_TABLE}`]
+      : []),
+  ];
   await engine.run(
     `COPY (
-       SELECT __row AS _row_number, __rule AS _rule, __column AS _column, __value AS _value, __reason AS _reason,
-              CAST(json_object(${record.join(", ")}) AS VARCHAR) AS _record,
-              ${params.add(ctx.sourceKey)} AS _source_key, ${params.add(ctx.jobId)} AS _job_id,
+       SELECT *, ${params.add(ctx.sourceKey)} AS _source_key, ${params.add(ctx.jobId)} AS _job_id,
               CAST(${params.add(ctx.processedAt)} AS TIMESTAMPTZ) AS _processed_at
-       FROM classified WHERE __fate = 'quarantined' ORDER BY __row
+       FROM (${rows.join(" UNION ALL ")}) ORDER BY _row_number
      ) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
     params.values,
   );

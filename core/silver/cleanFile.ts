@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Dataset } from "../config/dataset.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { DataFormat } from "../format/sniffFormat.ts";
@@ -21,18 +22,20 @@ export async function cleanFile(
 ): Promise<CleanResult> {
   const { dataset, ctx } = input;
   const text = input.format === "parquet" ? undefined : await toUtf8(input.path, ctx.fileName, dataset.encoding);
-  const { columns, dialect, rows } = await loadSource(engine, {
+  const source = await loadSource(engine, {
     path: text?.path ?? input.path,
     format: input.format,
     fileName: ctx.fileName,
     nullValues: dataset.nullValues,
     csv: dataset.csv,
     explode: dataset.json.explode,
+    workDir: join(input.outDir, "read"),
   });
   // Semicolon-separated files often come from locales that write decimal commas; the values decide.
+  const { columns, dialect, rows } = source;
   const decimalComma =
     dataset.csv.decimalComma ?? (dialect?.delimiter === ";" && (await detectDecimalComma(engine, SOURCE_TABLE, columns)));
-  const result = await buildSilver(engine, dataset, columns, ctx, input.outDir, { decimalComma });
+  const result = await buildSilver(engine, dataset, source, ctx, input.outDir, { decimalComma });
   // Checked against the count taken while reading, not against the chain's own tables.
   const missing = unaccountedRows({ ...EMPTY_STATS, ...result.stats, inputRows: rows });
   if (missing !== 0 || result.stats.inputRows !== rows) {

@@ -1,0 +1,127 @@
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { once } from "node:events";
+import { csvCodes, parseRecord } from "./csvRecords.ts";
+import { MAX_RECORD_BYTES, type CsvLayout } from "./csvLayout.ts";
+
+/** A line that is not data, as the job records it. */
+export type SkippedLine = { line: number; text: string };
+
+/** What the split pass found: data records (good and malformed) and the lines that are not data. */
+export type SplitResult = { records: number; malformed: number; skippedLines: number; firstSkipped: SkippedLine[] };
+
+/** Lines kept as examples of what was skipped, and characters kept of each. */
+const KEPT_SKIPPED = 5;
+const KEPT_CHARS = 200;
+/** Raw text kept of a malformed line in quarantine. */
+const MAX_RAW_CHARS = 65_536;
+
+/**
+ * Streams a CSV file once, in its fixed layout, and writes every well-formed data record to
+ * `out` prefixed with its 1-based record number (so numbers survive the records set aside), each
+ * on a line of its own; a record with another field count or broken quoting goes to `rejects`
+ * (NDJSON: record number, line, raw text, reason) and stays an input row. Lines before the table,
+ * blank lines and comment lines are counted, not read. A record with one empty field too many at
+ * its end (a trailing delimiter) is written without it.
+ */
+export async function splitCsv(path: string, layout: CsvLayout, out: string, rejects: string): Promise<SplitResult> {
+  const codes = csvCodes(layout);
+  const delimiter = Buffer.from(layout.delimiter);
+  const commentCode = layout.comment ? Buffer.from(layout.comment)[0] : -1;
+  const good = new Chunked(createWriteStream(out));
+  const bad = new Chunked(createWriteStream(rejects));
+  const result: SplitResult = { records: 0, malformed: 0, skippedLines: 0, firstSkipped: [] };
+  let line = 0;
+  let headerLeft = layout.headerRows;
+  let leftover: Buffer = Buffer.alloc(0);
+
+  const skip = (text: string) => {
+    result.skippedLines++;
+    if (result.firstSkipped.length < KEPT_SKIPPED) result.firstSkipped.push({ line: line + 1, text: text.slice(0, KEPT_CHARS) });
+  };
+
+  const consume = async (buf: Buffer, eof: boolean): Promise<number> => {
+    let pos = 0;
+    while (pos < buf.length) {
+      if (line < layout.startLine) {
+        // Before the table: physical lines, whatever their quotes.
+        let i = pos;
+        while (i < buf.length && buf[i] !== 10 && buf[i] !== 13) i++;
+        if (i >= buf.length && !eof) break;
+        if (buf[i] === 13 && i + 1 >= buf.length && !eof) break;
+        skip(buf.toString("utf8", pos, i));
+        line++;
+        pos = buf[i] === 13 && buf[i + 1] === 10 ? i + 2 : i + 1;
+        continue;
+      }
+      const rec = parseRecord(buf, pos, codes, eof, MAX_RECORD_BYTES);
+      if (!rec) break;
+      const start = pos;
+      pos = rec.next;
+      if (rec.end === start || buf[start] === commentCode) {
+        skip(buf.toString("utf8", start, rec.end));
+        line += 1 + rec.innerLines;
+        continue;
+      }
+      const startLine = line + 1;
+      line += 1 + rec.innerLines;
+      if (headerLeft > 0) {
+        headerLeft--;
+        continue;
+      }
+      const number = ++result.records;
+      const trailing = rec.fields === layout.fields + 1 && buf[rec.end - 1] === codes.delimiter && !rec.badQuote;
+      if ((rec.fields === layout.fields || trailing) && !rec.badQuote) {
+        await good.write(Buffer.from(String(number)), delimiter, buf.subarray(start, trailing ? rec.end - 1 : rec.end), NEWLINE);
+      } else {
+        result.malformed++;
+        const reason = rec.badQuote
+          ? `line ${startLine}: a quote is not closed, or text follows a closing quote`
+          : `line ${startLine}: ${rec.fields} field${rec.fields === 1 ? "" : "s"} where the header has ${layout.fields}`;
+        const raw = buf.toString("utf8", start, Math.min(rec.end, start + MAX_RAW_CHARS * 4)).slice(0, MAX_RAW_CHARS);
+        await bad.write(Buffer.from(`${JSON.stringify({ row: number, line: startLine, raw, reason })}\n`));
+      }
+    }
+    return pos;
+  };
+
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const buf = leftover.length ? Buffer.concat([leftover, chunk as Buffer]) : (chunk as Buffer);
+    const used = await consume(buf, false);
+    leftover = buf.subarray(used);
+  }
+  if (leftover.length) await consume(leftover, true);
+  await good.close();
+  await bad.close();
+  return result;
+}
+
+const NEWLINE = Buffer.from("\n");
+
+/** Buffers small writes into large ones, waiting for the disk when it lags. */
+class Chunked {
+  private parts: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly stream: WriteStream) {}
+
+  async write(...parts: Buffer[]): Promise<void> {
+    for (const p of parts) {
+      this.parts.push(p);
+      this.size += p.length;
+    }
+    if (this.size >= 1 << 20) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.size) return;
+    const data = Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    if (!this.stream.write(data)) await once(this.stream, "drain");
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.stream.end();
+    await once(this.stream, "finish");
+  }
+}
