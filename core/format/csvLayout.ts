@@ -35,6 +35,9 @@ export const MAX_RECORD_BYTES = 2 * 1024 * 1024;
 
 const DELIMITERS = [",", ";", "\t", "|"];
 
+/** The share of a sample's records the chosen dialect must explain; below it no reading is trusted. */
+const MIN_CONSISTENCY = 0.5;
+
 type Scan = { line: number; rec: ParsedRecord; start: number; trailing: boolean };
 
 /**
@@ -62,6 +65,12 @@ export function sniffLayout(sample: Uint8Array, eof: boolean, declared: CsvDecla
     scored.find((s) => same(s.chars, preferred) && s.fields >= 2 && s.consistency >= best.consistency - 0.02 && s.explained >= best.explained * 0.98);
   const chosen = near ?? best;
   if (chosen.fields < 2) guardCollapse(sample, begin.offset, fileName, declared.delimiter);
+  else if (chosen.consistency < MIN_CONSISTENCY) {
+    throw new MalformedFileError(
+      `${fileName}: no dialect explains most of its lines; the best (delimiter ${JSON.stringify(chosen.chars.delimiter)}, ` +
+        `${chosen.fields} fields) fits ${Math.round(chosen.consistency * 100)}% of them. Declare csv.delimiter, csv.quote or csv.skipLines`,
+    );
+  }
 
   const records = chosen.records.slice(chosen.headerIndex);
   const first = records[0];
@@ -202,9 +211,10 @@ const VALUE = /^\s*([+-]?[0-9][0-9,.]*([eE][+-]?[0-9]+)?|[0-9]{1,4}[-/.][0-9]{1,
  * Without such a column (all text), a first row of unique non-empty cells is taken as a header.
  */
 function looksLikeHeader(rows: string[][]): boolean {
-  const [first, ...data] = rows;
-  if (!first) return true;
-  if (!data.length) return true;
+  const [first, ...rest] = rows;
+  if (!first || !rest.length) return true;
+  // A possible second header row is left out of what the data looks like.
+  const data = rest.length > 2 ? rest.slice(1) : rest;
   let typedColumns = 0;
   for (let c = 0; c < first.length; c++) {
     const values = data.map((r) => r[c]).filter((v) => v !== undefined && v.trim() !== "");

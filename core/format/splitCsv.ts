@@ -21,9 +21,16 @@ const MAX_RAW_CHARS = 65_536;
  * on a line of its own; a record with another field count or broken quoting goes to `rejects`
  * (NDJSON: record number, line, raw text, reason) and stays an input row. Lines before the table,
  * blank lines and comment lines are counted, not read. A record with one empty field too many at
- * its end (a trailing delimiter) is written without it.
+ * its end (a trailing delimiter) is written without it. With `damaged`, a record holding U+FFFD
+ * (where the conversion to UTF-8 replaced invalid bytes) is set aside too: its text is not the file's.
  */
-export async function splitCsv(path: string, layout: CsvLayout, out: string, rejects: string): Promise<SplitResult> {
+export async function splitCsv(
+  path: string,
+  layout: CsvLayout,
+  out: string,
+  rejects: string,
+  damaged = false,
+): Promise<SplitResult> {
   const codes = csvCodes(layout);
   const delimiter = Buffer.from(layout.delimiter);
   const commentCode = layout.comment ? Buffer.from(layout.comment)[0] : -1;
@@ -70,11 +77,14 @@ export async function splitCsv(path: string, layout: CsvLayout, out: string, rej
       }
       const number = ++result.records;
       const trailing = rec.fields === layout.fields + 1 && buf[rec.end - 1] === codes.delimiter && !rec.badQuote;
-      if ((rec.fields === layout.fields || trailing) && !rec.badQuote) {
+      const replaced = damaged && buf.subarray(start, rec.end).includes(REPLACEMENT);
+      if ((rec.fields === layout.fields || trailing) && !rec.badQuote && !replaced) {
         await good.write(Buffer.from(String(number)), delimiter, buf.subarray(start, trailing ? rec.end - 1 : rec.end), NEWLINE);
       } else {
         result.malformed++;
-        const reason = rec.badQuote
+        const reason = replaced
+          ? `line ${startLine}: invalid UTF-8 bytes (shown as U+FFFD)`
+          : rec.badQuote
           ? `line ${startLine}: a quote is not closed, or text follows a closing quote`
           : `line ${startLine}: ${rec.fields} field${rec.fields === 1 ? "" : "s"} where the header has ${layout.fields}`;
         const raw = buf.toString("utf8", start, Math.min(rec.end, start + MAX_RAW_CHARS * 4)).slice(0, MAX_RAW_CHARS);
@@ -96,6 +106,8 @@ export async function splitCsv(path: string, layout: CsvLayout, out: string, rej
 }
 
 const NEWLINE = Buffer.from("\n");
+/** U+FFFD in UTF-8: what invalid bytes became. */
+const REPLACEMENT = Buffer.from("\uFFFD");
 
 /** Buffers small writes into large ones, waiting for the disk when it lags. */
 class Chunked {

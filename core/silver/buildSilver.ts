@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Dataset, RuleAction } from "../config/dataset.ts";
-import { ContractViolationError } from "../errors.ts";
+import { ContractViolationError, QualityGateError } from "../errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Params, quoteIdent, quoteLiteral } from "../engine/sql.ts";
 import type { ColumnMapping } from "../job/jobRecord.ts";
@@ -94,9 +94,13 @@ export async function buildSilver(
   ];
   const expectations = await classify(engine, dataset, plans, castParams, ctx.fileName, source.position);
 
-  const quarantineFile = `${outDir}/quarantine/${ctx.sourceId}.parquet`;
-  const quarantined = await writeQuarantine(engine, plans, ctx, quarantineFile, source.malformed > 0);
+  await createRejected(engine, plans, source.malformed);
+  await checkQuarantineGate(engine, dataset, ctx.fileName);
   await dedup(engine, dataset, plans);
+  await checkRowGate(engine, dataset, ctx.fileName);
+  // Past the gates: nothing is written for a file that fails them.
+  const quarantineFile = `${outDir}/quarantine/${ctx.sourceId}.parquet`;
+  const quarantined = await writeQuarantine(engine, ctx, quarantineFile);
   await writeSilver(engine, dataset, plans, ctx, `${outDir}/silver`);
 
   const [counts] = await engine.rows<Record<string, bigint>>(
@@ -216,39 +220,83 @@ async function classify(
 }
 
 /**
- * Writes the quarantined rows with rule, column, original value and reason, and the CSV records
- * that did not fit the file's layout (rule `malformed_row`, their raw text as the value, their
- * line in the reason and the record); returns their count.
+ * Gathers every rejected row in one table, in the quarantine's shape: rows whose values broke a
+ * rule (with the whole original row as JSON) and CSV records that did not fit the file's layout
+ * (rule `malformed_row`, the raw line as their value).
  */
-async function writeQuarantine(
-  engine: Engine,
-  plans: readonly Plan[],
-  ctx: SilverContext,
-  file: string,
-  withMalformed: boolean,
-): Promise<number> {
-  const malformed = withMalformed ? `(SELECT count(*) FROM ${MALFORMED_TABLE})` : "0";
-  const [{ n }] = await engine.rows<{ n: bigint }>(
-    `SELECT (SELECT count(*) FROM classified WHERE __fate = 'quarantined') + ${malformed} AS n`,
+async function createRejected(engine: Engine, plans: readonly Plan[], malformed: number): Promise<void> {
+  const params = new Params();
+  const record = plans.flatMap((p) => [params.add(p.col.original), `CAST(${p.raw ?? quoteIdent(p.col.name)} AS VARCHAR)`]);
+  const malformedRows = malformed
+    ? `UNION ALL SELECT row, ${params.add("malformed_row")}, NULL, raw, reason, CAST(json_object('line', line, 'raw', raw) AS VARCHAR) FROM ${MALFORMED_TABLE}`
+    : "";
+  await engine.run(
+    `CREATE TABLE rejected AS
+     SELECT __row AS _row_number, __rule AS _rule, __column AS _column, __value AS _value, __reason AS _reason,
+            CAST(json_object(${record.join(", ")}) AS VARCHAR) AS _record
+     FROM classified WHERE __fate = 'quarantined'
+     ${malformedRows}`,
+    params.values,
   );
+}
+
+/** Reasons a quality-gate failure lists. */
+const TOP_REASONS = 3;
+
+/** Fails the file when its quarantined share is over the dataset's gate, naming the top reasons. */
+async function checkQuarantineGate(engine: Engine, dataset: Dataset, fileName: string): Promise<void> {
+  const [{ rejected, input }] = await engine.rows<{ rejected: bigint; input: bigint }>(
+    `SELECT (SELECT count(*) FROM rejected) AS rejected,
+            (SELECT count(*) FROM classified WHERE __fate <> 'quarantined') + (SELECT count(*) FROM rejected) AS input`,
+  );
+  const share = Number(input) ? Number(rejected) / Number(input) : 0;
+  // A file whose every row was quarantined never passes, whatever the gate says.
+  if (share <= dataset.maxQuarantinedRatio && !(rejected > 0n && rejected === input)) return;
+  throw new QualityGateError(
+    `${fileName}: ${Number(rejected)} of ${Number(input)} rows (${percent(share)}) were quarantined, over the gate of dataset ${dataset.name} ` +
+      `(maxQuarantinedRatio ${dataset.maxQuarantinedRatio}); nothing was published. Top reasons: ${await topReasons(engine)}`,
+  );
+}
+
+/** Fails the file when fewer rows than the dataset's `minRows` would reach silver. */
+async function checkRowGate(engine: Engine, dataset: Dataset, fileName: string): Promise<void> {
+  const [{ silver, rejected }] = await engine.rows<{ silver: bigint; rejected: bigint }>(
+    `SELECT (SELECT count(*) FROM ranked WHERE __dup = 1) AS silver, (SELECT count(*) FROM rejected) AS rejected`,
+  );
+  if (Number(silver) >= dataset.minRows) return;
+  throw new QualityGateError(
+    `${fileName}: ${Number(silver)} rows would reach silver, fewer than minRows ${dataset.minRows} of dataset ${dataset.name}; nothing was published` +
+      (rejected > 0n ? `. Top reasons: ${await topReasons(engine)}` : ""),
+  );
+}
+
+/** The most frequent rejection reasons, each with its count and its first row. */
+async function topReasons(engine: Engine): Promise<string> {
+  const rows = await engine.rows<{ rule: string; col: string | null; n: bigint; row: bigint; reason: string; record: string }>(
+    `SELECT _rule AS rule, _column AS col, count(*) AS n, min(_row_number) AS row,
+            arg_min(_reason, _row_number) AS reason, left(arg_min(_record, _row_number), 300) AS record
+     FROM rejected GROUP BY ALL ORDER BY n DESC, row LIMIT ${TOP_REASONS}`,
+  );
+  return rows
+    .map((r) => `${r.rule}${r.col ? ` on ${r.col}` : ""}: ${Number(r.n)} rows (first at row ${Number(r.row)}: ${r.reason}; row ${r.record})`)
+    .join(" | ");
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+/** Writes the rejected rows with rule, column, original value and reason; returns their count. */
+async function writeQuarantine(engine: Engine, ctx: SilverContext, file: string): Promise<number> {
+  const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM rejected`);
   if (n === 0n) return 0;
   mkdirSync(dirname(file), { recursive: true });
   const params = new Params();
-  const record = plans.flatMap((p) => [params.add(p.col.original), `CAST(${p.raw ?? quoteIdent(p.col.name)} AS VARCHAR)`]);
-  const rows = [
-    `SELECT __row AS _row_number, __rule AS _rule, __column AS _column, __value AS _value, __reason AS _reason,
-            CAST(json_object(${record.join(", ")}) AS VARCHAR) AS _record
-     FROM classified WHERE __fate = 'quarantined'`,
-    ...(withMalformed
-      ? [`SELECT row, 'malformed_row', CAST(NULL AS VARCHAR), raw, reason, CAST(json_object('line', line, 'raw', raw) AS VARCHAR)
-          FROM ${MALFORMED_TABLE}`]
-      : []),
-  ];
   await engine.run(
     `COPY (
        SELECT *, ${params.add(ctx.sourceKey)} AS _source_key, ${params.add(ctx.jobId)} AS _job_id,
               CAST(${params.add(ctx.processedAt)} AS TIMESTAMPTZ) AS _processed_at
-       FROM (${rows.join(" UNION ALL ")}) ORDER BY _row_number
+       FROM rejected ORDER BY _row_number
      ) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
     params.values,
   );

@@ -8,9 +8,18 @@ import { unaccountedRows, EMPTY_STATS } from "../job/stats.ts";
 import { buildSilver, type SilverContext, type SilverResult } from "./buildSilver.ts";
 import { detectDecimalComma } from "./detectDecimalComma.ts";
 import { loadSource, SOURCE_TABLE, type CsvDialect } from "./loadSource.ts";
+import type { SkippedLine } from "../format/splitCsv.ts";
 
 /** What clean learned about the file besides its rows: its encoding and, for CSV, its dialect. */
-export type CleanResult = SilverResult & { encoding?: string; dialect?: CsvDialect };
+export type CleanResult = SilverResult & {
+  encoding?: string;
+  dialect?: CsvDialect;
+  /** Lines that are not data (preamble, blank and comment lines), and the first few of them. */
+  skippedLines?: number;
+  firstSkipped?: SkippedLine[];
+  /** Invalid UTF-8 sequences the file held (each became U+FFFD; under `invalidBytes: "quarantine"` their CSV rows are quarantined). */
+  invalidSequences?: number;
+};
 
 /**
  * Bronze file → silver and quarantine Parquet on local disk, with the row accounting asserted:
@@ -30,6 +39,7 @@ export async function cleanFile(
     csv: dataset.csv,
     explode: dataset.json.explode,
     workDir: join(input.outDir, "read"),
+    damaged: Boolean(text?.invalidSequences) && dataset.invalidBytes === "quarantine",
   });
   // Semicolon-separated files often come from locales that write decimal commas; the values decide.
   const { columns, dialect, rows } = source;
@@ -43,5 +53,11 @@ export async function cleanFile(
       `${ctx.fileName}: ${missing} of ${rows} rows read are not accounted for (${JSON.stringify(result.stats)})`,
     );
   }
-  return { ...result, encoding: text?.encoding, dialect };
+  return {
+    ...result,
+    encoding: text?.encoding,
+    dialect,
+    ...(text?.invalidSequences ? { invalidSequences: text.invalidSequences } : {}),
+    ...(source.skippedLines ? { skippedLines: source.skippedLines, firstSkipped: source.firstSkipped } : {}),
+  };
 }

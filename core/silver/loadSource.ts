@@ -61,6 +61,8 @@ export type LoadInput = {
   csv?: CsvDeclared;
   /** A top-level JSON array field whose elements become rows of their own. */
   explode?: string;
+  /** Invalid UTF-8 bytes became U+FFFD and their records are quarantined (CSV; other formats keep them replaced). */
+  damaged?: boolean;
   /** A folder for the reader's intermediate files (a CSV's split records), removed once loaded. */
   workDir: string;
 };

@@ -23,7 +23,7 @@ export type CsvSource = { reader: string; names: string[]; dialect: CsvDialect; 
  */
 export async function readCsv(
   engine: Engine,
-  input: { path: string; fileName: string; csv?: CsvDeclared; workDir: string },
+  input: { path: string; fileName: string; csv?: CsvDeclared; workDir: string; damaged?: boolean },
   params: Params,
 ): Promise<CsvSource> {
   const declared = input.csv ?? {};
@@ -33,7 +33,7 @@ export async function readCsv(
   await mkdir(input.workDir, { recursive: true });
   const records = join(input.workDir, "records.csv");
   const rejects = join(input.workDir, "rejects.ndjson");
-  const split = await splitCsv(input.path, layout, records, rejects);
+  const split = await splitCsv(input.path, layout, records, rejects, input.damaged);
   if (split.records === 0) throw new EmptyFileError(`${input.fileName} has no data rows`);
   if (split.malformed > 0) {
     await engine.run(
