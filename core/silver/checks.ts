@@ -44,8 +44,8 @@ export function friendlyType(sqlType: string): string {
 }
 
 /**
- * The checks of one column: its type (a value that does not fit) and the rules its declaration
- * makes (not_null, allowed, min, max, pattern), like Delta Live Tables' expectations. Rule values
+ * The checks of one column: its type (a value that does not fit, and NaN or ±Infinity in a double
+ * column unless it declares `allowNonFinite`) and the rules its declaration makes (not_null, allowed, min, max, pattern), like Delta Live Tables' expectations. Rule values
  * come from the config and travel as parameters in `params`.
  */
 export function columnChecks(plan: TypedPlan, declared: Column | undefined, params: Params): Check[] {
@@ -67,6 +67,28 @@ export function columnChecks(plan: TypedPlan, declared: Column | undefined, para
       condition: `(${raw} IS NOT NULL AND ${q} IS NULL)`,
       value: `CAST(${raw} AS VARCHAR)`,
       reason: () => `format('{}: {} is not a valid {}', ${name()}, CAST(${raw} AS VARCHAR), ${params.add(friendlyType(col.type))})`,
+    });
+  }
+  // NaN and ±Infinity would make every average and maximum of a gold partition NaN or infinite.
+  if (col.type === "DOUBLE" && !declared?.allowNonFinite) {
+    checks.push({
+      column: col.name,
+      rule: "non_finite",
+      action: typeAction,
+      condition: `(${q} IS NOT NULL AND NOT isfinite(${q}))`,
+      value: text,
+      reason: () => `format('{}: {} is not a finite number (allowNonFinite is off)', ${name()}, ${text})`,
+    });
+  }
+  // NaN and ±Infinity would make every aggregate over the column NaN: rejected unless declared allowed.
+  if (col.type === "DOUBLE" && !declared?.allowNonFinite) {
+    checks.push({
+      column: col.name,
+      rule: "non_finite",
+      action: typeAction,
+      condition: `(${q} IS NOT NULL AND NOT isfinite(${q}))`,
+      value: raw ? `CAST(${raw} AS VARCHAR)` : text,
+      reason: () => `format('{}: {} is not a finite number (declare allowNonFinite to keep it)', ${name()}, ${raw ? `CAST(${raw} AS VARCHAR)` : text})`,
     });
   }
   if (!declared) return checks;
