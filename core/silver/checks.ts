@@ -44,7 +44,7 @@ export function friendlyType(sqlType: string): string {
 }
 
 /**
- * The checks of one column: its type (a value that does not fit, and NaN or ±Infinity in a double
+ * The checks of one column: its type (a value that does not fit; NaN or ±Infinity in a double
  * column unless it declares `allowNonFinite`) and the rules its declaration makes (not_null, allowed, min, max, pattern), like Delta Live Tables' expectations. Rule values
  * come from the config and travel as parameters in `params`.
  */
@@ -78,17 +78,6 @@ export function columnChecks(plan: TypedPlan, declared: Column | undefined, para
       condition: `(${q} IS NOT NULL AND NOT isfinite(${q}))`,
       value: text,
       reason: () => `format('{}: {} is not a finite number (allowNonFinite is off)', ${name()}, ${text})`,
-    });
-  }
-  // NaN and ±Infinity would make every aggregate over the column NaN: rejected unless declared allowed.
-  if (col.type === "DOUBLE" && !declared?.allowNonFinite) {
-    checks.push({
-      column: col.name,
-      rule: "non_finite",
-      action: typeAction,
-      condition: `(${q} IS NOT NULL AND NOT isfinite(${q}))`,
-      value: raw ? `CAST(${raw} AS VARCHAR)` : text,
-      reason: () => `format('{}: {} is not a finite number (declare allowNonFinite to keep it)', ${name()}, ${raw ? `CAST(${raw} AS VARCHAR)` : text})`,
     });
   }
   if (!declared) return checks;
