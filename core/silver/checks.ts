@@ -71,13 +71,15 @@ export function columnChecks(plan: TypedPlan, declared: Column | undefined, para
   }
   // NaN and ±Infinity would make every average and maximum of a gold partition NaN or infinite.
   if (col.type === "DOUBLE" && !declared?.allowNonFinite) {
+    const written = raw ? `CAST(${raw} AS VARCHAR)` : text;
     checks.push({
       column: col.name,
       rule: "non_finite",
       action: typeAction,
       condition: `(${q} IS NOT NULL AND NOT isfinite(${q}))`,
-      value: text,
-      reason: () => `format('{}: {} is not a finite number (allowNonFinite is off)', ${name()}, ${text})`,
+      // As the file wrote it (`Infinity`, `-inf`), when it came as text.
+      value: written,
+      reason: () => `format('{}: {} is not a finite number (allowNonFinite is off)', ${name()}, ${written})`,
     });
   }
   if (!declared) return checks;
