@@ -36,7 +36,7 @@ export const ColumnSchema = v.pipe(
     /** What a value that breaks this column's type or rules does to its row (or file). */
     onViolation: v.optional(RuleActionSchema, "quarantine"),
     /** Keep NaN and ±Infinity in a double column; by default such a value quarantines its row. */
-    allowNonFinite: v.optional(v.boolean(), false),
+    allowNonFinite: v.optional(v.boolean()),
   }),
   v.check((c) => !c.format || c.type === "date" || c.type === "timestamp", "format applies to date and timestamp columns"),
   v.check((c) => !c.timezone || c.type === "timestamp", "timezone applies to timestamp columns"),

@@ -7,7 +7,10 @@ import {
   FileTooLargeError,
   isTerminal,
   MalformedFileError,
+  QualityGateError,
   RowCountMismatchError,
+  TooManyPartitionsError,
+  UnmatchedDatasetError,
   SourceMissingError,
   TERMINAL_ERROR_NAMES,
   TerminalError,
@@ -24,6 +27,9 @@ const TERMINAL_CLASSES = [
   MalformedFileError,
   ContractViolationError,
   RowCountMismatchError,
+  QualityGateError,
+  TooManyPartitionsError,
+  UnmatchedDatasetError,
 ];
 
 /** An error shaped like an AWS SDK v3 service exception. */
