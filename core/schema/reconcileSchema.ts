@@ -69,13 +69,14 @@ export function reconcileSchema(
       types.set(col.name, { type: col.type, format: col.format });
       continue;
     }
+    // A text layout is the file's own (one file writes 31/01/2024, another 2024-01-31): only types are shared.
     if (col.type === known.type) {
-      types.set(col.name, { type: known.type, format: known.format ?? col.format });
+      types.set(col.name, { type: known.type, format: col.format });
       continue;
     }
     if (widens(col.type, known.type) || known.type === "VARCHAR") {
       // The file's values fit the stored type: read them as it.
-      types.set(col.name, { type: known.type, format: known.format });
+      types.set(col.name, { type: known.type });
       continue;
     }
     const path = widens(known.type, col.type) ? col.type : policy.widenToString && !known.declared ? "VARCHAR" : undefined;
@@ -87,7 +88,7 @@ export function reconcileSchema(
       continue;
     }
     held.push({ column: col.name, stored: known.type, found: col.type });
-    types.set(col.name, { type: known.type, format: known.format });
+    types.set(col.name, { type: known.type });
   }
 
   const changed = !stored || changes.length > 0;

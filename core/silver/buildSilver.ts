@@ -6,10 +6,12 @@ import type { Engine } from "../engine/engine.ts";
 import { Params, quoteIdent, quoteLiteral } from "../engine/sql.ts";
 import type { ColumnMapping } from "../job/jobRecord.ts";
 import { castFromText, castFromTyped, type NumberStyle } from "./castExpression.ts";
-import { columnChecks, eventTimeCheck, type TypedPlan } from "./checks.ts";
+import { columnChecks, eventTimeCheck, friendlyType, type TypedPlan } from "./checks.ts";
 import { sqlType } from "../config/columnType.ts";
 import { MALFORMED_TABLE, SOURCE_TABLE, type LoadedSource, type SourceColumn } from "./loadSource.ts";
 import { checkContract, resolveTypes, type TypedColumn } from "./resolveTypes.ts";
+import { reconcileSchema } from "../schema/reconcileSchema.ts";
+import type { SchemaDocument } from "../schema/schemaDocument.ts";
 
 /** Where the rows came from and which job writes them: the derived columns of every silver row. */
 export type SilverContext = {
@@ -45,6 +47,8 @@ export type SilverResult = {
   discardedColumns: string[];
   /** Violations per expectation, including those that only warn. */
   expectations: ExpectationResult[];
+  /** The schema version the file was read against; `next` is a new version to commit before publishing. */
+  schema: { version: number; hash: string; next?: SchemaDocument };
 };
 
 /** The partition columns, zero-padded strings so paths read `month=01` as the catalog expects. */
@@ -69,11 +73,14 @@ export async function buildSilver(
   ctx: SilverContext,
   outDir: string,
   style: NumberStyle,
+  /** The dataset's stored schema (DESIGN.md decision 13); the file founds one when there is none. */
+  stored?: SchemaDocument,
 ): Promise<SilverResult> {
   const { columns } = source;
   checkContract(dataset, columns, ctx.fileName);
   const { kept, discarded, missing } = applySchemaMode(dataset, columns, ctx.fileName);
-  const typed = await resolveTypes(engine, dataset, kept, SOURCE_TABLE, style, source.position);
+  const resolved = await resolveTypes(engine, dataset, kept, SOURCE_TABLE, style, source.position);
+  const { typed, schema } = readAgainstSchema(dataset, resolved, stored, ctx.fileName);
   checkEventTime(dataset, typed, ctx.fileName);
 
   const castParams = new Params();
@@ -126,8 +133,29 @@ export async function buildSilver(
       quarantinedRows: quarantined,
       droppedRows: Number(counts.dropped),
     },
+    schema,
     silverDir: `${outDir}/silver`,
     quarantineFile: quarantined > 0 ? quarantineFile : undefined,
+  };
+}
+
+/**
+ * The file's resolved types read against the dataset's stored schema: values are cast to the
+ * stored types (misfits quarantined by the type check) or the schema widens (`reconcileSchema`).
+ * A frozen schema rejects a file whose types it would have to widen.
+ */
+function readAgainstSchema(dataset: Dataset, typed: TypedColumn[], stored: SchemaDocument | undefined, fileName: string) {
+  const file = typed.map((c) => ({ name: c.name, type: c.type, format: c.format, declared: c.name in dataset.columns }));
+  const reconciled = reconcileSchema(dataset.name, stored, file, { mode: dataset.schema, widenToString: dataset.widenToString });
+  if (dataset.schema === "freeze" && reconciled.held.length) {
+    const list = reconciled.held.map((h) => `${h.column} holds ${friendlyType(h.found)}, stored as ${friendlyType(h.stored)}`).join("; ");
+    throw new ContractViolationError(`${fileName}: ${list}, but dataset ${dataset.name} has a frozen schema`);
+  }
+  const next = reconciled.next;
+  const current = next ?? stored!;
+  return {
+    typed: typed.map((c) => ({ ...c, ...reconciled.types.get(c.name)! })),
+    schema: { version: current.version, hash: current.hash, ...(next ? { next } : {}) },
   };
 }
 

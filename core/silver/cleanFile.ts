@@ -8,6 +8,7 @@ import { unaccountedRows, EMPTY_STATS } from "../job/stats.ts";
 import { buildSilver, type SilverContext, type SilverResult } from "./buildSilver.ts";
 import { detectDecimalComma } from "./detectDecimalComma.ts";
 import { loadSource, SOURCE_TABLE, type CsvDialect } from "./loadSource.ts";
+import type { SchemaDocument } from "../schema/schemaDocument.ts";
 import type { SkippedLine } from "../format/splitCsv.ts";
 
 /** What clean learned about the file besides its rows: its encoding and, for CSV, its dialect. */
@@ -27,7 +28,15 @@ export type CleanResult = SilverResult & {
  */
 export async function cleanFile(
   engine: Engine,
-  input: { path: string; format: DataFormat; dataset: Dataset; ctx: SilverContext; outDir: string },
+  input: {
+    path: string;
+    format: DataFormat;
+    dataset: Dataset;
+    ctx: SilverContext;
+    outDir: string;
+    /** The dataset's stored schema, which the file is read against (none: the file founds it). */
+    schema?: SchemaDocument;
+  },
 ): Promise<CleanResult> {
   const { dataset, ctx } = input;
   const text = input.format === "parquet" ? undefined : await toUtf8(input.path, ctx.fileName, dataset.encoding);
@@ -45,7 +54,7 @@ export async function cleanFile(
   const { columns, dialect, rows } = source;
   const decimalComma =
     dataset.csv.decimalComma ?? (dialect?.delimiter === ";" && (await detectDecimalComma(engine, SOURCE_TABLE, columns)));
-  const result = await buildSilver(engine, dataset, source, ctx, input.outDir, { decimalComma });
+  const result = await buildSilver(engine, dataset, source, ctx, input.outDir, { decimalComma }, input.schema);
   // Checked against the count taken while reading, not against the chain's own tables.
   const missing = unaccountedRows({ ...EMPTY_STATS, ...result.stats, inputRows: rows });
   if (missing !== 0 || result.stats.inputRows !== rows) {

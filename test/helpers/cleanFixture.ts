@@ -7,6 +7,7 @@ import { DatasetSchema } from "../../core/config/dataset.ts";
 import { Engine } from "../../core/engine/engine.ts";
 import type { DataFormat } from "../../core/format/sniffFormat.ts";
 import { cleanFile, type CleanResult } from "../../core/silver/cleanFile.ts";
+import type { SchemaDocument } from "../../core/schema/schemaDocument.ts";
 import { silverContext } from "./silverContext.ts";
 
 type Row = Record<string, unknown>;
@@ -24,6 +25,7 @@ export async function cleanFixture(
   content: string | Buffer | ((path: string) => Promise<void>),
   format: DataFormat,
   ds = dataset(),
+  schema?: SchemaDocument,
 ) {
   const root = mkdtempSync(join(tmpdir(), "clean-fixture-"));
   const path = join(root, name);
@@ -32,7 +34,7 @@ export async function cleanFixture(
   const engine = await Engine.open({ scratchDir: join(root, "scratch"), threads: 1 });
   let result: CleanResult;
   try {
-    result = await cleanFile(engine, { path, format, dataset: ds, ctx: silverContext(name), outDir: join(root, "out") });
+    result = await cleanFile(engine, { path, format, dataset: ds, ctx: silverContext(name), outDir: join(root, "out"), schema });
   } catch (error) {
     rmSync(root, { recursive: true, force: true });
     throw error;
