@@ -9,6 +9,7 @@ import { lake } from "../core/lake/layout.ts";
 import { replaceSource } from "../core/silver/replaceSource.ts";
 import { ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
 import { cleanFile } from "../core/silver/cleanFile.ts";
+import { commitSchema, latestSchema } from "../core/schema/commitSchema.ts";
 import { defineStep } from "./defineStep.ts";
 
 const CleanInputSchema = v.object({ extract: ExtractedSchema });
@@ -23,6 +24,7 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   const lakeBucket = ctx.settings.ETL_LAKE_BUCKET;
   const dataset = matchDataset(ctx.config, job.source.key, job.dataset);
   const fileName = basename(job.source.key);
+  const stored = await latestSchema(ctx.store, lakeBucket, dataset.name);
 
   const written = await withScratch(ctx.settings.ETL_SCRATCH_DIR, `${job.jobId}-clean`, async (dir) => {
     const downloaded = join(dir, "bronze");
@@ -39,6 +41,7 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
         path,
         format: extract.format,
         dataset,
+        schema: stored,
         outDir: join(dir, "out"),
         ctx: {
           jobId: job.jobId,
@@ -49,6 +52,8 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
           fileName,
         },
       });
+      // A new schema version is committed before anything it describes is published.
+      if (result.schema.next) await commitSchema(ctx.store, lakeBucket, result.schema.next);
       const silver: string[] = [];
       for (const file of await listFiles(result.silverDir)) {
         const key = lake.silverPrefix(dataset.name) + relative(result.silverDir, file);

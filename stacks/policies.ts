@@ -41,7 +41,7 @@ function listing(bucketArn: string): Permission {
 export function functionPermissions(arns: ResourceArns): Record<FunctionName, Permission[]> {
   const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic } = arns;
   const { incoming, archived } = RAW_PREFIXES;
-  const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests } = LAKE_PREFIXES;
+  const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests, schemas } = LAKE_PREFIXES;
   const jobUpdate: Permission = { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table] };
   const alert: Permission = { actions: ["sns:Publish"], resources: [topic] };
   return {
@@ -52,8 +52,8 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources: [table] },
     ],
     clean: [
-      objects(["s3:GetObject"], lake, [bronze, sourceManifests]),
-      objects(["s3:PutObject"], lake, [silver, quarantine, sourceManifests, jobManifests]),
+      objects(["s3:GetObject"], lake, [bronze, sourceManifests, schemas]),
+      objects(["s3:PutObject"], lake, [silver, quarantine, sourceManifests, jobManifests, schemas]),
       // An upload under a key already processed retires the rows the earlier one wrote.
       objects(["s3:DeleteObject"], lake, [silver, quarantine]),
       listing(lake),

@@ -19,6 +19,8 @@ export const LAKE_PREFIXES = {
   sourceManifests: "manifests/",
   /** What each step of each job wrote; the steps hand these to each other. */
   jobManifests: "jobs/",
+  /** Each dataset's schema versions (`_schemas/<dataset>/v<N>.json`, core/schema). */
+  schemas: "_schemas/",
 } as const;
 
 const P = LAKE_PREFIXES;

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as v from "valibot";
+import { LAKE_PREFIXES } from "../lake/layout.ts";
 
 /** One column of a dataset's schema: its silver name, its stored DuckDB type, and whether the config declares it. */
 export const SchemaColumnSchema = v.object({
@@ -37,7 +38,7 @@ export type SchemaDocument = v.InferOutput<typeof SchemaDocumentSchema>;
 
 /** The lake key of a schema version. */
 export function schemaKey(dataset: string, version: number): string {
-  return `_schemas/${dataset}/v${version}.json`;
+  return `${LAKE_PREFIXES.schemas}${dataset}/v${version}.json`;
 }
 
 /** A stable fingerprint of the columns: the same schema hashes the same in every run. */
