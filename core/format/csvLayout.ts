@@ -35,6 +35,9 @@ export const MAX_RECORD_BYTES = 2 * 1024 * 1024;
 
 const DELIMITERS = [",", ";", "\t", "|"];
 
+/** Bytes of the sample every candidate dialect is scored on. */
+const SCORE_BYTES = 256 * 1024;
+
 /** The share of a sample's records the chosen dialect must explain; below it no reading is trusted. */
 const MIN_CONSISTENCY = 0.5;
 
@@ -51,14 +54,19 @@ export function sniffLayout(sample: Uint8Array, eof: boolean, declared: CsvDecla
   const skipLines = declared.skipLines ?? 0;
   const comment = declared.comment ?? "";
   const begin = skipPhysicalLines(sample, skipLines);
+  // Only characters the sample holds are candidates; the first records are enough to score them.
+  const head = Buffer.from(sample.buffer, sample.byteOffset, Math.min(sample.length, SCORE_BYTES));
+  const holds = (c: string) => head.includes(Buffer.from(c));
   const candidates: CsvChars[] = [];
-  for (const delimiter of declared.delimiter ? [declared.delimiter] : DELIMITERS) {
-    for (const quote of declared.quote !== undefined ? [declared.quote] : ['"', "'", ""]) {
-      const escapes = declared.escape !== undefined ? [declared.escape] : quote === '"' ? ['"', "\\"] : [quote];
+  const delimiters = DELIMITERS.filter(holds);
+  for (const delimiter of declared.delimiter ? [declared.delimiter] : delimiters.length ? delimiters : [","]) {
+    for (const quote of declared.quote !== undefined ? [declared.quote] : ['"', ...(holds("'") ? ["'"] : []), ""]) {
+      const escapes = declared.escape !== undefined ? [declared.escape] : quote === '"' && holds("\\") ? ['"', "\\"] : [quote];
       for (const escape of escapes) candidates.push({ delimiter, quote, escape });
     }
   }
-  const scored = candidates.map((chars) => ({ chars, ...score(scan(sample, begin.offset, chars, eof, comment, skipLines)) }));
+  const scoreEof = eof && head.length === sample.length;
+  const scored = candidates.map((chars) => ({ chars, ...score(scan(head, begin.offset, chars, scoreEof, comment, skipLines)) }));
   const best = scored.reduce((a, b) => (better(b, a) ? b : a));
   const near =
     preferred &&
@@ -91,23 +99,29 @@ export function sniffLayout(sample: Uint8Array, eof: boolean, declared: CsvDecla
   };
 }
 
+/** 3 when the bytes start with a UTF-8 byte order mark, which is no part of the first cell. */
+export function bomLength(buf: Uint8Array): number {
+  return buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+}
+
 function same(a: CsvChars, b: CsvChars): boolean {
   return a.delimiter === b.delimiter && a.quote === b.quote && a.escape === b.escape;
 }
 
 /**
- * A dialect that splits into several fields beats one field; then the more consistent, then the
- * one explaining more records, then fewer broken quotes; else the earlier candidate (quotes first).
+ * A dialect that splits into several fields beats one field; then the more consistent, then fewer
+ * broken quotes; else the earlier candidate (quoting with `"` first: a quoted field holding a line
+ * end reads as more, equally consistent, records without quoting).
  */
 function better(a: ReturnType<typeof score>, b: ReturnType<typeof score>): boolean {
   if ((a.fields >= 2) !== (b.fields >= 2)) return a.fields >= 2;
   if (Math.abs(a.consistency - b.consistency) > 0.02) return a.consistency > b.consistency;
-  if (a.explained !== b.explained) return a.explained > b.explained;
   return a.badQuotes < b.badQuotes;
 }
 
-function skipPhysicalLines(buf: Uint8Array, lines: number): { offset: number } {
-  let i = 0;
+/** Where reading starts: past a UTF-8 BOM, then past `lines` physical lines. */
+export function skipPhysicalLines(buf: Uint8Array, lines: number): { offset: number } {
+  let i = bomLength(buf);
   for (let l = 0; l < lines && i < buf.length; l++) {
     while (i < buf.length && buf[i] !== 10 && buf[i] !== 13) i++;
     i += buf[i] === 13 && buf[i + 1] === 10 ? 2 : 1;

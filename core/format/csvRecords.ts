@@ -58,11 +58,6 @@ export function parseRecord(
   let badQuote = false;
   let fieldStart = start;
   let quotedCell: string | undefined;
-  const pushCell = (endIndex: number) => {
-    if (!cells) return;
-    cells.push(quotedCell ?? decoder!.decode(buf.subarray(fieldStart, endIndex)));
-    quotedCell = undefined;
-  };
   for (;;) {
     // At the start of a field.
     if (i < n && buf[i] === quote) {
@@ -105,14 +100,16 @@ export function parseRecord(
       if (i - start > maxBytes) return lineRecord(buf, start, codes, eof);
     }
     if (i >= n && !eof) return undefined;
+    if (cells) {
+      cells.push(quotedCell ?? decoder!.decode(buf.subarray(fieldStart, i)));
+      quotedCell = undefined;
+    }
     if (i < n && buf[i] === delimiter) {
-      pushCell(i);
       i++;
       fields++;
       fieldStart = i;
       continue;
     }
-    pushCell(i);
     const end = i;
     let next = i;
     if (i < n && buf[i] === CR) next = buf[i + 1] === LF ? i + 2 : i + 1;

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
-import { csvCodes, parseRecord } from "./csvRecords.ts";
-import { MAX_RECORD_BYTES, type CsvLayout } from "./csvLayout.ts";
+import { csvCodes, parseRecord, type ParsedRecord } from "./csvRecords.ts";
+import { bomLength, MAX_RECORD_BYTES, type CsvLayout } from "./csvLayout.ts";
 
 /** A line that is not data, as the job records it. */
 export type SkippedLine = { line: number; text: string };
@@ -32,7 +32,6 @@ export async function splitCsv(
   damaged = false,
 ): Promise<SplitResult> {
   const codes = csvCodes(layout);
-  const delimiter = Buffer.from(layout.delimiter);
   const commentCode = layout.comment ? Buffer.from(layout.comment)[0] : -1;
   const good = new Chunked(createWriteStream(out));
   const bad = new Chunked(createWriteStream(rejects));
@@ -48,7 +47,10 @@ export async function splitCsv(
 
   const consume = async (buf: Buffer, eof: boolean): Promise<number> => {
     let pos = 0;
+    // Where the next quote is: lines before it need no quote-aware parsing (most lines of most files).
+    let nextQuote = -1;
     while (pos < buf.length) {
+      if (good.full) await good.flush();
       if (line < layout.startLine) {
         // Before the table: physical lines, whatever their quotes.
         let i = pos;
@@ -60,7 +62,11 @@ export async function splitCsv(
         pos = buf[i] === 13 && buf[i + 1] === 10 ? i + 2 : i + 1;
         continue;
       }
-      const rec = parseRecord(buf, pos, codes, eof, MAX_RECORD_BYTES);
+      if (nextQuote < pos && nextQuote !== Infinity) {
+        const q = codes.quote >= 0 ? buf.indexOf(codes.quote, pos) : -1;
+        nextQuote = q < 0 ? Infinity : q;
+      }
+      const rec = plainLine(buf, pos, nextQuote, codes.delimiter) ?? parseRecord(buf, pos, codes, eof, MAX_RECORD_BYTES);
       if (!rec) break;
       const start = pos;
       pos = rec.next;
@@ -79,7 +85,7 @@ export async function splitCsv(
       const trailing = rec.fields === layout.fields + 1 && buf[rec.end - 1] === codes.delimiter && !rec.badQuote;
       const replaced = damaged && buf.subarray(start, rec.end).includes(REPLACEMENT);
       if ((rec.fields === layout.fields || trailing) && !rec.badQuote && !replaced) {
-        await good.write(Buffer.from(String(number)), delimiter, buf.subarray(start, trailing ? rec.end - 1 : rec.end), NEWLINE);
+        good.record(number, codes.delimiter, buf, start, trailing ? rec.end - 1 : rec.end);
       } else {
         result.malformed++;
         const reason = replaced
@@ -94,8 +100,11 @@ export async function splitCsv(
     return pos;
   };
 
+  let first = true;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    const buf = leftover.length ? Buffer.concat([leftover, chunk as Buffer]) : (chunk as Buffer);
+    let buf = leftover.length ? Buffer.concat([leftover, chunk as Buffer]) : (chunk as Buffer);
+    if (first) buf = buf.subarray(bomLength(buf));
+    first = false;
     const used = await consume(buf, false);
     leftover = buf.subarray(used);
   }
@@ -105,7 +114,26 @@ export async function splitCsv(
   return result;
 }
 
-const NEWLINE = Buffer.from("\n");
+/**
+ * The record at `start` when it is one line without quotes, ended by `\n` or `\r\n` before
+ * `nextQuote`: its fields are its delimiters plus one. Anything else (a quote, a lone `\r`, the
+ * buffer's end) is left to `parseRecord`.
+ */
+function plainLine(buf: Buffer, start: number, nextQuote: number, delimiter: number): ParsedRecord | undefined {
+  const lf = buf.indexOf(10, start);
+  if (lf < 0 || lf > nextQuote) return undefined;
+  let fields = 1;
+  for (let i = start; i < lf; i++) {
+    const b = buf[i];
+    if (b === delimiter) fields++;
+    else if (b === 13 && i !== lf - 1) return undefined;
+  }
+  const end = lf > start && buf[lf - 1] === 13 ? lf - 1 : lf;
+  return { next: lf + 1, end, fields, innerLines: 0, badQuote: false };
+}
+/** Bytes buffered before a write to disk. */
+const BLOCK = 1 << 20;
+
 /** U+FFFD in UTF-8: what invalid bytes became. */
 const REPLACEMENT = Buffer.from("\uFFFD");
 
@@ -113,17 +141,46 @@ const REPLACEMENT = Buffer.from("\uFFFD");
 class Chunked {
   private parts: Buffer[] = [];
   private size = 0;
+  private block = Buffer.allocUnsafe(BLOCK);
+  private used = 0;
   constructor(private readonly stream: WriteStream) {}
+
+  /** True once enough is buffered to be worth a write: the caller awaits `flush` then. */
+  get full(): boolean {
+    return this.size + this.used >= BLOCK;
+  }
+
+  /** Appends `<number><delimiter><bytes>\n` without allocating per record. */
+  record(number: number, delimiter: number, buf: Buffer, start: number, end: number): void {
+    const need = 24 + end - start;
+    if (this.used + need > this.block.length) {
+      this.keepBlock();
+      if (need > this.block.length) this.block = Buffer.allocUnsafe(need);
+    }
+    this.used += this.block.write(String(number), this.used, "latin1");
+    this.block[this.used++] = delimiter;
+    this.used += buf.copy(this.block, this.used, start, end);
+    this.block[this.used++] = 10;
+  }
+
+  private keepBlock(): void {
+    if (!this.used) return;
+    this.parts.push(this.block.subarray(0, this.used));
+    this.size += this.used;
+    this.block = Buffer.allocUnsafe(BLOCK);
+    this.used = 0;
+  }
 
   async write(...parts: Buffer[]): Promise<void> {
     for (const p of parts) {
       this.parts.push(p);
       this.size += p.length;
     }
-    if (this.size >= 1 << 20) await this.flush();
+    if (this.full) await this.flush();
   }
 
-  private async flush(): Promise<void> {
+  async flush(): Promise<void> {
+    this.keepBlock();
     if (!this.size) return;
     const data = Buffer.concat(this.parts, this.size);
     this.parts = [];
