@@ -137,8 +137,9 @@ function scan(buf: Uint8Array, offset: number, chars: CsvChars, eof: boolean, co
   let pos = offset;
   let line = firstLine;
   while (pos < buf.length) {
-    const rec = parseRecord(buf, pos, codes, eof, MAX_RECORD_BYTES);
-    if (!rec) break;
+    // Read as if the sample were the file: a quote left open is then one bad line, not the sample's end.
+    const rec = parseRecord(buf, pos, codes, true, MAX_RECORD_BYTES);
+    if (!rec || (!eof && rec.next >= buf.length)) break;
     const blank = rec.end === pos;
     if (!blank && buf[pos] !== commentCode) out.push({ line, rec, start: pos, trailing: buf[rec.end - 1] === codes.delimiter });
     line += 1 + rec.innerLines;

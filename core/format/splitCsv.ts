@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
+import { MalformedFileError } from "../errors.ts";
 import { csvCodes, parseRecord, type ParsedRecord } from "./csvRecords.ts";
 import { bomLength, MAX_RECORD_BYTES, type CsvLayout } from "./csvLayout.ts";
 
@@ -107,6 +108,10 @@ export async function splitCsv(
     first = false;
     const used = await consume(buf, false);
     leftover = buf.subarray(used);
+    // A record is bounded (a quote left open is cut at MAX_RECORD_BYTES), so only a line with no end can get here.
+    if (leftover.length > 2 * MAX_RECORD_BYTES) {
+      throw new MalformedFileError(`a line of more than ${2 * MAX_RECORD_BYTES} bytes without a line end: not a CSV file`);
+    }
   }
   if (leftover.length) await consume(leftover, true);
   await good.close();

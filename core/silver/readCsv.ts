@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Engine } from "../engine/engine.ts";
 import { Params, quoteLiteral } from "../engine/sql.ts";
-import { EmptyFileError } from "../errors.ts";
+import { EmptyFileError, MalformedFileError } from "../errors.ts";
 import { MAX_RECORD_BYTES, sniffLayout, type CsvDeclared, type CsvLayout } from "../format/csvLayout.ts";
 import type { CsvChars } from "../format/csvRecords.ts";
 import { splitCsv, type SplitResult } from "../format/splitCsv.ts";
@@ -33,7 +33,9 @@ export async function readCsv(
   await mkdir(input.workDir, { recursive: true });
   const records = join(input.workDir, "records.csv");
   const rejects = join(input.workDir, "rejects.ndjson");
-  const split = await splitCsv(input.path, layout, records, rejects, input.damaged);
+  const split = await splitCsv(input.path, layout, records, rejects, input.damaged).catch((error) => {
+    throw error instanceof MalformedFileError ? new MalformedFileError(`${input.fileName}: ${error.message}`, { cause: error }) : error;
+  });
   if (split.records === 0) throw new EmptyFileError(`${input.fileName} has no data rows`);
   if (split.malformed > 0) {
     await engine.run(

@@ -205,3 +205,19 @@ describe("quality gates", () => {
     await expect(clean("order_id,qty\n1,1\n", { ...contract, minRows: 2 })).rejects.toThrow(/1 rows would reach silver, fewer than minRows 2/);
   });
 });
+
+describe("hostile CSV", () => {
+  it("fails a 5 MB line without a line end as MalformedFileError instead of buffering it", async () => {
+    const text = `a,b\n1,${"x".repeat(5 * 1024 * 1024)}`;
+
+    await expect(clean(text)).rejects.toBeInstanceOf(MalformedFileError);
+  });
+
+  it("sets aside a quote left open on line 3 without swallowing the 5,000 lines after it", async () => {
+    const lines = ["id,text", '1,"ok, fine"', '2,"never closed', ...Array.from({ length: 5000 }, (_, i) => `${i + 3},"line, ${i + 3}"`)];
+
+    const r = await clean(lines.join("\n") + "\n");
+
+    expect(r.stats).toMatchObject({ inputRows: 5002, silverRows: 5001, quarantinedRows: 1 });
+  });
+});
