@@ -51,7 +51,8 @@ export function archivedKey(rawKey: string): string {
   return ARCHIVED_PREFIX + (rawKey.startsWith(INCOMING_PREFIX) ? rawKey.slice(INCOMING_PREFIX.length) : rawKey);
 }
 
-/** The day partition of a silver key, e.g. `year=2024/month=01/day=05`, or undefined. */
+/** The partition of a silver key, e.g. `year=2024/month=01/day=05` (or `year=2024/month=01`, `year=2024` at a coarser grain), or undefined. */
 export function partitionOf(key: string): string | undefined {
-  return /(year=\d{4}\/month=\d{2}\/day=\d{2})\//.exec(key)?.[1];
+  // A coarser partition is never the prefix of a malformed finer one (`month=1`).
+  return /(year=\d{4}(?:\/month=\d{2}(?:\/day=\d{2})?)?)\/(?!month=|day=)/.exec(key)?.[1];
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Dataset, RuleAction } from "../config/dataset.ts";
-import { ContractViolationError, QualityGateError } from "../errors.ts";
+import { ContractViolationError, QualityGateError, TooManyPartitionsError } from "../errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Params, quoteIdent, quoteLiteral } from "../engine/sql.ts";
 import type { ColumnMapping } from "../job/jobRecord.ts";
@@ -99,12 +99,14 @@ export async function buildSilver(
       return { col: { original: name, name, sourceType: type, type }, value: `CAST(NULL AS ${type})` };
     }),
   ];
-  const expectations = await classify(engine, dataset, plans, castParams, ctx.fileName, source.position);
+  const range = eventTimeRange(dataset, ctx.ingestDate);
+  const expectations = await classify(engine, dataset, plans, castParams, ctx.fileName, source.position, range);
 
   await createRejected(engine, plans, source.malformed);
   await checkQuarantineGate(engine, dataset, ctx.fileName);
   await dedup(engine, dataset, plans);
   await checkRowGate(engine, dataset, ctx.fileName);
+  await checkPartitionCount(engine, dataset, ctx);
   // Past the gates: nothing is written for a file that fails them.
   const quarantineFile = `${outDir}/quarantine/${ctx.sourceId}.parquet`;
   const quarantined = await writeQuarantine(engine, ctx, quarantineFile);
@@ -201,10 +203,11 @@ async function classify(
   params: Params,
   fileName: string,
   position: string,
+  range: { from: string; to: string },
 ): Promise<ExpectationResult[]> {
   const checks = [
     ...plans.flatMap((p) => columnChecks(p, dataset.columns[p.col.name], params)),
-    ...(dataset.eventTime ? [eventTimeCheck(dataset.eventTime, params)] : []),
+    ...(dataset.eventTime ? [eventTimeCheck(dataset.eventTime, params, range)] : []),
   ];
   const typed = plans.flatMap((p) => [`${p.value} AS ${quoteIdent(p.col.name)}`, ...(p.raw ? [`${quoteIdent(p.col.name)} AS ${p.raw}`] : [])]);
   const flags = checks.map((c, i) => `${c.condition} AS "__c${i}"`);
@@ -352,7 +355,44 @@ async function dedup(engine: Engine, dataset: Dataset, plans: readonly Plan[]): 
   );
 }
 
-/** Writes the kept first occurrences with derived columns, one Parquet file per day partition. */
+/** The event-time range of a dataset: `to` defaults to a year after the job's date. */
+function eventTimeRange(dataset: Dataset, ingestDate: string): { from: string; to: string } {
+  const later = new Date(`${ingestDate}T00:00:00Z`);
+  later.setUTCFullYear(later.getUTCFullYear() + 1);
+  return { from: dataset.eventTimeRange.from, to: dataset.eventTimeRange.to ?? later.toISOString().slice(0, 10) };
+}
+
+/**
+ * The partition of each row at the dataset's grain: `year`, `month`, `day` or a prefix of them,
+ * zero-padded strings, from the event date (the ingest date when it has none).
+ */
+function partitionColumns(dataset: Dataset, ingest: string): { day: string; exprs: string[]; names: string[] } {
+  const day = dataset.eventTime ? `COALESCE(CAST(${quoteIdent(dataset.eventTime)} AS DATE), ${ingest})` : ingest;
+  const depth = { year: 1, month: 2, day: 3 }[dataset.partition];
+  const names = PARTITION_COLUMNS.slice(0, depth);
+  const formats = { year: "%Y", month: "%m", day: "%d" } as const;
+  return { day, names: [...names], exprs: names.map((n) => `strftime(${day}, '${formats[n]}')`) };
+}
+
+/**
+ * Fails a file whose rows fall into more partitions than its dataset allows, before anything is
+ * written: each partition is a file here and a gold recomputation after, so 70,000 day
+ * partitions would run for hours or out of memory.
+ */
+async function checkPartitionCount(engine: Engine, dataset: Dataset, ctx: SilverContext): Promise<void> {
+  const params = new Params();
+  const { exprs } = partitionColumns(dataset, `CAST(${params.add(ctx.ingestDate)} AS DATE)`);
+  const key = `concat_ws('/', ${exprs.join(", ")})`;
+  const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(DISTINCT ${key}) AS n FROM ranked WHERE __dup = 1`, params.values);
+  if (Number(n) <= dataset.maxPartitions) return;
+  const coarser = dataset.partition === "day" ? ' (try partition: "month")' : dataset.partition === "month" ? ' (try partition: "year")' : "";
+  throw new TooManyPartitionsError(
+    `${ctx.fileName}: its rows fall into ${Number(n)} ${dataset.partition} partitions, more than maxPartitions ${dataset.maxPartitions} of dataset ${dataset.name}${coarser}; ` +
+      "or narrow eventTimeRange",
+  );
+}
+
+/** Writes the kept first occurrences with derived columns, one Parquet file per partition. */
 async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Plan[], ctx: SilverContext, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const params = new Params();
@@ -365,8 +405,8 @@ async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Pla
   });
   const rowHash = `md5(to_json(list_value(${hashed.join(", ")})))`;
   const ingest = `CAST(${params.add(ctx.ingestDate)} AS DATE)`;
-  const day = dataset.eventTime ? `COALESCE(CAST(${quoteIdent(dataset.eventTime)} AS DATE), ${ingest})` : ingest;
-  const partitions = [`strftime(${day}, '%Y') AS year`, `strftime(${day}, '%m') AS month`, `strftime(${day}, '%d') AS day`];
+  const { day, exprs, names } = partitionColumns(dataset, ingest);
+  const partitions = exprs.map((e, i) => `${e} AS ${names[i]}`);
   await engine.run(
     `COPY (
        SELECT ${business.join(", ")}, ${rowHash} AS _row_hash,
@@ -376,7 +416,7 @@ async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Pla
        FROM ranked WHERE __dup = 1
        -- Rows grouped by day before the partitioned writer: about twice as fast, and smaller files.
        ORDER BY ${day}
-     ) TO ${quoteLiteral(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${PARTITION_COLUMNS.join(", ")}),
+     ) TO ${quoteLiteral(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${names.join(", ")}),
         FILENAME_PATTERN ${quoteLiteral(`${ctx.sourceId}_{i}`)}, OVERWRITE_OR_IGNORE true)`,
     params.values,
   );
