@@ -8,7 +8,7 @@ import { withScratch } from "../core/io/scratch.ts";
 import { lake } from "../core/lake/layout.ts";
 import { replaceSource } from "../core/silver/replaceSource.ts";
 import { ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
-import { cleanFile } from "../core/silver/cleanFile.ts";
+import { cleanFile, type CleanResult } from "../core/silver/cleanFile.ts";
 import { commitSchema, latestSchema } from "../core/schema/commitSchema.ts";
 import { defineStep } from "./defineStep.ts";
 
@@ -92,6 +92,9 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     discardedColumns: written.result.discardedColumns,
     expectations: written.result.expectations,
     stats: written.result.stats,
+    // Silver (issue 7): lines that were not data, and the schema version the file was read against.
+    ...(written.result.skippedLines ? { skippedLines: { count: written.result.skippedLines, first: written.result.firstSkipped ?? [] } } : {}),
+    schema: schemaOfJob(written.result.schema),
     manifests: { clean: jobManifest.key },
   });
   ctx.log.info("silver written", { ...written.result.stats, files: written.silver.length, replaced: stale.length });
@@ -106,4 +109,10 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+}
+
+/** The schema version a job records: the new one when the file created it, with its changes. */
+function schemaOfJob(schema: CleanResult["schema"]) {
+  const { next } = schema;
+  return next ? { version: next.version, hash: next.hash, changes: next.changes } : { version: schema.version, hash: schema.hash };
 }
