@@ -19,7 +19,7 @@ describe("bounded partitions", () => {
     const error = await cleanFixture("readings.csv", daily("2020-01-01", 1500), "csv", dataset({ eventTime: "read_on" })).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(TooManyPartitionsError);
-    expect((error as Error).message).toContain("1500 day partitions, more than maxPartitions 500");
+    expect((error as Error).message).toContain("1500 day partitions, more than maxPartitions 1000");
     expect((error as Error).message).toContain('partition: "month"');
   });
 
