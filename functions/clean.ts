@@ -1,11 +1,11 @@
 import { readdir, rm } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import * as v from "valibot";
-import { matchDataset } from "../core/config/matchDataset.ts";
+import { checkInferredCap, isInferred, matchDataset } from "../core/config/matchDataset.ts";
 import { Engine } from "../core/engine/engine.ts";
 import { gunzipFile } from "../core/format/compression.ts";
 import { withScratch } from "../core/io/scratch.ts";
-import { lake } from "../core/lake/layout.ts";
+import { lake, LAKE_PREFIXES } from "../core/lake/layout.ts";
 import { replaceSource } from "../core/silver/replaceSource.ts";
 import { ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
 import { cleanFile, type CleanResult } from "../core/silver/cleanFile.ts";
@@ -25,6 +25,11 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   const dataset = matchDataset(ctx.config, job.source.key, job.dataset);
   const fileName = basename(job.source.key);
   const stored = await latestSchema(ctx.store, lakeBucket, dataset.name);
+  // Silver (issue 7): a file founding an inferred dataset must stay under maxInferredDatasets.
+  if (!stored && isInferred(ctx.config, dataset.name)) {
+    const known = (await ctx.store.list(lakeBucket, LAKE_PREFIXES.schemas)).map((k) => k.slice(LAKE_PREFIXES.schemas.length).split("/")[0]);
+    checkInferredCap(ctx.config, dataset.name, known, job.source.key);
+  }
 
   const written = await withScratch(ctx.settings.ETL_SCRATCH_DIR, `${job.jobId}-clean`, async (dir) => {
     const downloaded = join(dir, "bronze");
