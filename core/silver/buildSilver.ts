@@ -33,6 +33,8 @@ export type SilverStats = {
   duplicateRows: number;
   quarantinedRows: number;
   droppedRows: number;
+  /** quarantinedRows / inputRows (4 places), the share the quality gate compared. */
+  quarantinedShare: number;
 };
 
 /** What `buildSilver` wrote on local disk. */
@@ -134,6 +136,7 @@ export async function buildSilver(
       duplicateRows: Number(counts.duplicates),
       quarantinedRows: quarantined,
       droppedRows: Number(counts.dropped),
+      quarantinedShare: Number(counts.input) ? Math.round((quarantined / Number(counts.input)) * 10_000) / 10_000 : 0,
     },
     schema,
     silverDir: `${outDir}/silver`,

@@ -30,6 +30,7 @@ describe("the state machine on the bundled sample", () => {
       quarantinedRows: 1,
       droppedRows: 1,
       goldRows: 12,
+      quarantinedShare: 0.0625,
     });
   });
 

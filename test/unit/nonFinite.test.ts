@@ -16,6 +16,7 @@ describe("NaN and Infinity", () => {
         [4, "non_finite", "-inf"],
       ]);
       expect(String(q[0]._reason)).toContain("not a finite number");
+      expect(run.result.stats).toMatchObject({ inputRows: 5, quarantinedRows: 3, quarantinedShare: 0.6 });
     } finally {
       run.dispose();
     }
