@@ -100,6 +100,11 @@ export async function buildSilver(
       const type = sqlType(dataset.columns[name].type);
       return { col: { original: name, name, sourceType: type, type }, value: `CAST(NULL AS ${type})` };
     }),
+    // So are the stored schema's inferred columns it lacks: every file of the dataset has every column.
+    ...absentStored(dataset, stored, columns).map((c) => ({
+      col: { original: c.name, name: c.name, sourceType: c.type, type: c.type },
+      value: `CAST(NULL AS ${c.type})`,
+    })),
   ];
   const range = eventTimeRange(dataset, ctx.ingestDate);
   const expectations = await classify(engine, dataset, plans, castParams, ctx.fileName, source.position, range);
@@ -162,6 +167,13 @@ function readAgainstSchema(dataset: Dataset, typed: TypedColumn[], stored: Schem
     typed: typed.map((c) => ({ ...c, ...reconciled.types.get(c.name)! })),
     schema: { version: current.version, hash: current.hash, ...(next ? { next } : {}) },
   };
+}
+
+/** The stored schema's undeclared columns a file lacks, kept (as NULLs) under `evolve`. */
+function absentStored(dataset: Dataset, stored: SchemaDocument | undefined, columns: readonly SourceColumn[]) {
+  if (!stored || dataset.schema !== "evolve") return [];
+  const present = new Set(columns.map((c) => c.name));
+  return stored.columns.filter((c) => !present.has(c.name) && !(c.name in dataset.columns));
 }
 
 /** Splits a file's columns by the dataset's schema mode; a frozen schema rejects any difference. */

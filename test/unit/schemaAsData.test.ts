@@ -74,6 +74,19 @@ describe("one schema per dataset", () => {
     }
   });
 
+  it("adds the stored columns a later file lacks as NULLs of their stored type", async () => {
+    const a = await cleanFixture("a.csv", first, "csv");
+    const b = await cleanFixture("b.csv", "part,made\np7,2024-03-01\n", "csv", dataset(), a.result.schema.next);
+    try {
+      expect(b.result.schema.next).toBeUndefined();
+      expect(b.result.columns.map((c) => [c.name, c.type])).toEqual([["part", "VARCHAR"], ["made", "DATE"], ["code", "BIGINT"]]);
+      expect(await b.silver("part")).toMatchObject([{ part: "p7", code: null }]);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
   it("rejects a file whose types differ from a frozen schema's", async () => {
     const frozen = dataset({ schema: "freeze", columns: { part: { type: "string" }, code: { type: "string" }, made: { type: "date" } } });
     const loose = dataset({ schema: "freeze", widenToString: false, columns: { part: { type: "string" }, made: { type: "date" } } });
