@@ -54,12 +54,12 @@ try {
     const dataset = benchConfig.datasets[0];
     const engine = await timed("DuckDB open", () => Engine.open({ scratchDir: join(work, "scratch"), ...engineLimits(functionMemoryMb()) }));
     const text = await timed("clean: UTF-8 check", () => toUtf8(local, "sales.csv", dataset.encoding));
-    const { columns } = await timed("clean: read CSV (trim, NULL tokens)", () =>
-      loadSource(engine, { path: text.path, format: "csv", fileName: "sales.csv", nullValues: dataset.nullValues, csv: dataset.csv }),
+    const source = await timed("clean: read CSV (split, trim, NULL tokens)", () =>
+      loadSource(engine, { path: text.path, format: "csv", fileName: "sales.csv", nullValues: dataset.nullValues, csv: dataset.csv, workDir: join(work, "read") }),
     );
     const ctx = { jobId: "job", sourceKey: raw.key, sourceId: "sales", processedAt: new Date().toISOString(), ingestDate: "2026-01-01", fileName: "sales.csv" };
     const silver = await timed("clean: types, checks, dedup, write", () =>
-      buildSilver(engine, dataset, columns, ctx, join(work, "out"), { decimalComma: false }),
+      buildSilver(engine, dataset, source, ctx, join(work, "out"), { decimalComma: false }),
     );
     engine.close();
     const written = files(silver.silverDir);

@@ -39,6 +39,13 @@ export class ResourceLimitError extends TerminalError {}
  */
 export class RowCountMismatchError extends EtlError {}
 
+/** Too many of a file's rows were quarantined, or too few reached silver (the dataset's quality gate). */
+export class QualityGateError extends TerminalError {}
+/** A file's rows fall into more partitions than its dataset allows. */
+export class TooManyPartitionsError extends TerminalError {}
+/** A file matches no dataset, and the config does not let it create one. */
+export class UnmatchedDatasetError extends TerminalError {}
+
 /** A failure expected to pass on retry: throttling, timeouts, a service's 5xx. */
 export class TransientError extends EtlError {}
 
@@ -51,6 +58,9 @@ export const TERMINAL_ERROR_NAMES = [
   MalformedFileError.name,
   ContractViolationError.name,
   ResourceLimitError.name,
+  QualityGateError.name,
+  TooManyPartitionsError.name,
+  UnmatchedDatasetError.name,
 ] as const;
 
 /** The error types the state machine retries with backoff. */

@@ -1,16 +1,17 @@
 import { rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import * as v from "valibot";
-import { matchDataset } from "../core/config/matchDataset.ts";
+import { checkInferredCap, isInferred, matchDataset } from "../core/config/matchDataset.ts";
 import { Engine } from "../core/engine/engine.ts";
 import { gunzipFile } from "../core/format/compression.ts";
 import { withScratch } from "../core/io/scratch.ts";
-import { lake } from "../core/lake/layout.ts";
+import { lake, LAKE_PREFIXES } from "../core/lake/layout.ts";
 import { commitSource } from "../core/commit/commitSource.ts";
 import { orderingKey } from "../core/commit/sequencer.ts";
 import { stageSource } from "../core/commit/stageSource.ts";
 import { ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
-import { cleanFile } from "../core/silver/cleanFile.ts";
+import { cleanFile, type CleanResult } from "../core/silver/cleanFile.ts";
+import { commitSchema, latestSchema } from "../core/schema/commitSchema.ts";
 import { defineStep } from "./defineStep.ts";
 
 const CleanInputSchema = v.object({ extract: ExtractedSchema });
@@ -26,6 +27,12 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   const lakeBucket = ctx.settings.ETL_LAKE_BUCKET;
   const dataset = matchDataset(ctx.config, job.source.key, job.dataset);
   const fileName = basename(job.source.key);
+  const stored = await latestSchema(ctx.store, lakeBucket, dataset.name);
+  // A file founding an inferred dataset must stay under maxInferredDatasets.
+  if (!stored && isInferred(ctx.config, dataset.name)) {
+    const known = (await ctx.store.list(lakeBucket, LAKE_PREFIXES.schemas)).map((k) => k.slice(LAKE_PREFIXES.schemas.length).split("/")[0]);
+    checkInferredCap(ctx.config, dataset.name, known, job.source.key);
+  }
 
   const cleaned = await withScratch(ctx.settings.ETL_SCRATCH_DIR, `${job.jobId}-clean`, async (dir) => {
     const downloaded = join(dir, "bronze");
@@ -42,6 +49,7 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
         path,
         format: extract.format,
         dataset,
+        schema: stored,
         outDir: join(dir, "out"),
         ctx: {
           jobId: job.jobId,
@@ -52,6 +60,8 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
           fileName,
         },
       });
+      // A new schema version is committed before anything it describes is published.
+      if (result.schema.next) await commitSchema(ctx.store, lakeBucket, result.schema.next);
       const staged = await stageSource({
         store: ctx.store,
         bucket: lakeBucket,
@@ -92,6 +102,9 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     discardedColumns: result.discardedColumns,
     expectations: result.expectations,
     stats: result.stats,
+    // Lines that were not data, and the schema version the file was read against.
+    ...(result.skippedLines ? { skippedLines: { count: result.skippedLines, first: result.firstSkipped ?? [] } } : {}),
+    schema: schemaOfJob(result.schema),
     manifests: { clean: jobManifest.key },
   });
   // Superseded with nothing to recompute: the job ends here; otherwise gold follows what changed.
@@ -110,3 +123,9 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     partitions: commit.partitions.length,
   };
 });
+
+/** The schema version a job records: the new one when the file created it, with its changes. */
+function schemaOfJob(schema: CleanResult["schema"]) {
+  const { next } = schema;
+  return next ? { version: next.version, hash: next.hash, changes: next.changes } : { version: schema.version, hash: schema.hash };
+}

@@ -1,6 +1,6 @@
 import type { FunctionName } from "./handlers.ts";
 import { JOBS_BY_STATUS_INDEX } from "../core/job/jobIndexes.ts";
-import { LAKE_PREFIXES, RAW_PREFIXES, SCHEMA_DOCUMENTS } from "../core/lake/layout.ts";
+import { LAKE_PREFIXES, RAW_PREFIXES } from "../core/lake/layout.ts";
 
 /** One grant, in the shape `sst.aws.Function`'s `permissions` takes. */
 export type Permission = { actions: string[]; resources: string[] };
@@ -91,7 +91,7 @@ function listing(bucketArn: string): Permission {
 export function functionPermissions(arns: ResourceArns): Record<FunctionName, Permission[]> {
   const { rawBucketArn: raw, lakeBucketArn: lake, jobsTableArn: table, alertsTopicArn: topic, alertsKeyArn: key, outputsTableArn: outputs } = arns;
   const { incoming, archived } = RAW_PREFIXES;
-  const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests, jobHistory } = LAKE_PREFIXES;
+  const { bronze, silver, quarantine, staging, gold, sourceManifests, jobManifests, jobHistory, schemas } = LAKE_PREFIXES;
   // The steps only move their job forward; notify and fail also read it to write the message.
   const jobUpdate: Permission = { actions: ["dynamodb:UpdateItem"], resources: [table] };
   const jobRead: Permission = { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [table] };
@@ -115,9 +115,10 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
     ],
     clean: [
       // Staged objects are read by the copies that commit them, the replaced versions' manifests to retire them,
-      // and an earlier attempt's commit intent (jobs/) by a re-run.
-      objects(["s3:GetObject"], lake, [bronze, staging, silver, quarantine, sourceManifests, jobManifests]),
-      objects(["s3:PutObject"], lake, [staging, silver, quarantine, sourceManifests, jobManifests]),
+      // an earlier attempt's commit intent (jobs/) by a re-run, and the dataset's schema versions (_schemas/).
+      objects(["s3:GetObject"], lake, [bronze, staging, silver, quarantine, sourceManifests, jobManifests, schemas]),
+      // A new schema version is created with a conditional put (If-None-Match).
+      objects(["s3:PutObject"], lake, [staging, silver, quarantine, sourceManifests, jobManifests, schemas]),
       // Committing retires the replaced version's objects and manifest, and clears this job's staging.
       objects(["s3:DeleteObject"], lake, [staging, silver, quarantine, sourceManifests]),
       listing(lake),
@@ -134,7 +135,7 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
     load: [
       // Gold is read back (HeadObject) to check which version a concurrent publisher left; the
       // dataset's stored schema documents type its silver table (core/io/catalogSync.ts).
-      objects(["s3:GetObject"], lake, [staging, gold, jobManifests, SCHEMA_DOCUMENTS]),
+      objects(["s3:GetObject"], lake, [staging, gold, jobManifests, schemas]),
       objects(["s3:PutObject"], lake, [gold, jobManifests]),
       catalogTables(arns.glueDatabaseArn),
       // Gold partitions that lost their last rows, and staged copies a newer version replaced.

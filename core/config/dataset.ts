@@ -35,10 +35,16 @@ export const ColumnSchema = v.pipe(
     timezone: v.optional(v.pipe(v.string(), v.check(isTimeZone, "Unknown time zone; use an IANA name like Europe/Paris"))),
     /** What a value that breaks this column's type or rules does to its row (or file). */
     onViolation: v.optional(RuleActionSchema, "quarantine"),
+    /** Keep NaN and ±Infinity in a double column; by default such a value quarantines its row. */
+    allowNonFinite: v.optional(v.boolean()),
   }),
   v.check((c) => !c.format || c.type === "date" || c.type === "timestamp", "format applies to date and timestamp columns"),
   v.check((c) => !c.timezone || c.type === "timestamp", "timezone applies to timestamp columns"),
+  v.check((c) => !c.allowNonFinite || c.type === "double", "allowNonFinite applies to double columns"),
 );
+
+const OneAsciiChar = (what: string) => v.pipe(v.string(), v.regex(/^[\x01-\x7f]$/, `${what} is one ASCII character`));
+const IsoDate = v.pipe(v.string(), v.isoDate("Expected a date like 1970-01-01"));
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -76,12 +82,36 @@ export const DatasetSchema = v.pipe(v.strictObject({
   csv: v.optional(
     v.strictObject({
       header: v.optional(v.boolean()),
-      delimiter: v.optional(v.pipe(v.string(), v.length(1, "A delimiter is one character"))),
+      delimiter: v.optional(OneAsciiChar("A delimiter")),
+      /** The quote character; "" for a file without quoting. */
+      quote: v.optional(v.union([v.literal(""), OneAsciiChar("A quote")])),
+      /** The character escaping a quote inside a quoted field (the quote itself when doubled). */
+      escape: v.optional(v.union([v.literal(""), OneAsciiChar("An escape")])),
+      /** Records the header takes (a two-row header is joined into one name per column); detected when absent. */
+      headerRows: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5))),
+      /** Lines skipped before anything is read (titles, notes); preambles are detected besides. */
+      skipLines: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+      /** A character starting comment lines, skipped wherever they are. */
+      comment: v.optional(OneAsciiChar("A comment marker")),
       /** `1.234,56` means 1234.56; detected as true for `;`-delimited files. */
       decimalComma: v.optional(v.boolean()),
     }),
     {},
   ),
+  /** The largest share of a file's rows that may be quarantined (0 to 1); over it the file fails with QualityGateError. */
+  maxQuarantinedRatio: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0.5),
+  /** The fewest rows a file must bring to silver, or it fails with QualityGateError. */
+  minRows: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1),
+  /** What a UTF-8 file's invalid bytes do: quarantine their rows (default) or become U+FFFD, counted. */
+  invalidBytes: v.optional(v.picklist(["quarantine", "replace"]), "quarantine"),
+  /** The grain of silver partitions: paths stay `year=/month=/day=` prefixes. */
+  partition: v.optional(v.picklist(["day", "month", "year"]), "day"),
+  /** Event times outside this range are quarantined; `to` defaults to a year after the job. */
+  eventTimeRange: v.optional(v.strictObject({ from: v.optional(IsoDate, "1970-01-01"), to: v.optional(IsoDate) }), {}),
+  /** The most partitions one file may write; more fails early with TooManyPartitionsError. */
+  maxPartitions: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 1000),
+  /** Whether an inferred (undeclared) column whose values stop fitting its stored type may widen to string. */
+  widenToString: v.optional(v.boolean(), true),
   }),
   v.check(
     (d) => d.schema === "evolve" || [d.eventTime, ...(d.dedupKeys ?? [])].every((c) => !c || c in d.columns),

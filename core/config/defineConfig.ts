@@ -23,6 +23,10 @@ export const EtlConfigSchema = v.pipe(
         mode: v.optional(v.picklist(["direct", "spice"]), "direct"),
       }),
     ),
+    /** A file matching no dataset: `infer` one named after its folder (the default), or `reject` the file. */
+    unmatched: v.optional(v.picklist(["infer", "reject"]), "infer"),
+    /** The most datasets files may create by their folder names alone; a file that would add one more fails. */
+    maxInferredDatasets: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 50),
   }),
   v.check((c) => new Set(c.datasets.map((d) => d.name)).size === c.datasets.length, "Dataset names must be unique"),
   v.check((c) => new Set(c.gold.map((g) => g.name)).size === c.gold.length, "Gold model names must be unique"),

@@ -4,6 +4,7 @@ import { DatasetSchema } from "./dataset.ts";
 import { globToRegExp } from "./globToRegExp.ts";
 import { normalizeName } from "../naming/normalizeName.ts";
 import * as v from "valibot";
+import { UnmatchedDatasetError } from "../errors.ts";
 
 /** User metadata (`x-amz-meta-etl-dataset`) with which an uploader picks the dataset, whatever the key. */
 export const DATASET_METADATA = "etl-dataset";
@@ -20,10 +21,30 @@ export function matchDataset(config: EtlConfig, key: string, forced?: string): D
   const relative = key.startsWith(INCOMING_PREFIX) ? key.slice(INCOMING_PREFIX.length) : key;
   if (forced) {
     const name = datasetName(forced);
-    return config.datasets.find((d) => d.name === name) ?? inferredDataset(name);
+    return config.datasets.find((d) => d.name === name) ?? inferredDataset(config, name, key);
   }
   const hit = config.datasets.find((d) => d.match.some((g) => globToRegExp(g).test(relative)));
-  return hit ?? inferredDataset(inferredName(relative));
+  return hit ?? inferredDataset(config, inferredName(relative), key);
+}
+
+/** True for a dataset the config does not declare: one a file created by its folder or name. */
+export function isInferred(config: EtlConfig, dataset: string): boolean {
+  return !config.datasets.some((d) => d.name === dataset);
+}
+
+/**
+ * Fails a file that would create one inferred dataset more than `maxInferredDatasets` allows.
+ * `known` lists the datasets the lake already holds (declared ones are ignored); a dataset
+ * already among them never counts as new.
+ */
+export function checkInferredCap(config: EtlConfig, dataset: string, known: readonly string[], key: string): void {
+  if (!isInferred(config, dataset)) return;
+  const inferred = new Set(known.filter((d) => isInferred(config, d)));
+  if (inferred.has(dataset) || inferred.size < config.maxInferredDatasets) return;
+  throw new UnmatchedDatasetError(
+    `${key} would create inferred dataset ${dataset}, but the lake already holds ${inferred.size} inferred datasets ` +
+      `(maxInferredDatasets ${config.maxInferredDatasets}); declare the dataset in etl.config.ts or raise maxInferredDatasets`,
+  );
 }
 
 function inferredName(relative: string): string {
@@ -37,6 +58,11 @@ function datasetName(raw: string): string {
   return /^[0-9]/.test(name) ? `d_${name}` : name;
 }
 
-function inferredDataset(name: string): Dataset {
+function inferredDataset(config: EtlConfig, name: string, key: string): Dataset {
+  if (config.unmatched === "reject") {
+    throw new UnmatchedDatasetError(
+      `${key} matches no declared dataset, and the config sets unmatched: "reject"; declare a dataset whose match covers it, or set unmatched: "infer"`,
+    );
+  }
   return v.parse(DatasetSchema, { name, match: [`${name}/**`] });
 }

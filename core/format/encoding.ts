@@ -24,22 +24,30 @@ export function decodeHead(head: Uint8Array): string {
   return new TextDecoder(detectEncoding(head), { fatal: false }).decode(head).replace(/^\uFEFF/, "");
 }
 
+/** A file converted to UTF-8 for DuckDB: where it is, what it was, and how many invalid UTF-8 sequences became U+FFFD. */
+export type Utf8File = { path: string; encoding: string; invalidSequences: number };
+
 /**
  * Makes sure DuckDB reads UTF-8 (DESIGN.md decision 9): a UTF-8 file is only checked, anything
  * else is converted while streaming, never held in memory. Without a BOM or a declared encoding,
- * bytes that are not valid UTF-8 are read as Windows-1252 (a superset of Latin-1's printable
- * characters, what spreadsheet exports on Western systems write). Returns the path to read and
- * the encoding the file was in.
+ * bytes that are not valid UTF-8 decide per file: when the file's valid multi-byte sequences
+ * outnumber its invalid ones it is UTF-8 with a few damaged bytes, which become U+FFFD and are
+ * counted (the caller quarantines or keeps their rows), never a reason to re-read every row as
+ * another encoding. Otherwise it is read as Windows-1252 (a superset of Latin-1's printable
+ * characters, what spreadsheet exports on Western systems write).
  */
-export async function toUtf8(
-  path: string,
-  fileName: string,
-  declared?: string,
-): Promise<{ path: string; encoding: string }> {
+export async function toUtf8(path: string, fileName: string, declared?: string): Promise<Utf8File> {
   const head = await readHead(path, 4096);
   const encoding = declared ?? detectEncoding(head);
-  if (encoding === "utf-8" && (declared || (await isValidUtf8(path)))) return { path, encoding: "utf-8" };
-  const source = encoding === "utf-8" ? "windows-1252" : encoding;
+  let source = encoding;
+  let invalidSequences = 0;
+  if (encoding === "utf-8") {
+    if (declared) return { path, encoding, invalidSequences };
+    const utf8 = await scanUtf8(path);
+    if (utf8.invalid === 0) return { path, encoding, invalidSequences };
+    if (utf8.valid > utf8.invalid) invalidSequences = utf8.invalid;
+    else source = "windows-1252";
+  }
   const decoder = decoderFor(source, fileName);
   const out = `${path}.utf8`;
   const writer = createWriteStream(out);
@@ -48,7 +56,49 @@ export async function toUtf8(
   }
   writer.end(decoder.decode());
   await once(writer, "finish");
-  return { path: out, encoding: source };
+  return { path: out, encoding: source, invalidSequences };
+}
+
+/**
+ * Counts a file's valid multi-byte UTF-8 sequences and its invalid bytes (a lead byte without its
+ * continuation, a stray continuation, an overlong or out-of-range form), streaming.
+ */
+export async function scanUtf8(path: string): Promise<{ valid: number; invalid: number }> {
+  let valid = 0;
+  let invalid = 0;
+  // Continuation bytes still expected, and the bounds of the next one (UTF-8's table 3-7).
+  let need = 0;
+  let lo = 0x80;
+  let hi = 0xbf;
+  for await (const chunk of createReadStream(path)) {
+    for (const b of chunk as Buffer) {
+      if (need > 0) {
+        if (b >= lo && b <= hi) {
+          lo = 0x80;
+          hi = 0xbf;
+          if (--need === 0) valid++;
+          continue;
+        }
+        invalid++;
+        need = 0;
+        lo = 0x80;
+        hi = 0xbf;
+      }
+      if (b < 0x80) continue;
+      if (b >= 0xc2 && b <= 0xdf) need = 1;
+      else if (b >= 0xe0 && b <= 0xef) {
+        need = 2;
+        if (b === 0xe0) lo = 0xa0;
+        if (b === 0xed) hi = 0x9f;
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        need = 3;
+        if (b === 0xf0) lo = 0x90;
+        if (b === 0xf4) hi = 0x8f;
+      } else invalid++;
+    }
+  }
+  if (need > 0) invalid++;
+  return { valid, invalid };
 }
 
 function decoderFor(label: string, fileName: string) {
@@ -56,17 +106,6 @@ function decoderFor(label: string, fileName: string) {
     return new TextDecoder(label, { fatal: false });
   } catch (error) {
     throw new MalformedFileError(`${fileName}: unknown encoding "${label}"`, { cause: error });
-  }
-}
-
-async function isValidUtf8(path: string): Promise<boolean> {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  try {
-    for await (const chunk of createReadStream(path)) decoder.decode(chunk as Buffer, { stream: true });
-    decoder.decode();
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -5,7 +5,7 @@ import { datasetTables, silverColumns, tableName } from "../catalog/tables.ts";
 import type { ColumnMapping } from "../job/jobRecord.ts";
 import type { GlueCatalog } from "./glueCatalog.ts";
 import type { ObjectStore } from "./objectStore.ts";
-import { SCHEMA_DOCUMENTS } from "../lake/layout.ts";
+import { LAKE_PREFIXES } from "../lake/layout.ts";
 
 
 /** The columns of a stored schema document, read loosely: a list of `{name, type}` or a map of name → type. */
@@ -18,7 +18,7 @@ const SchemaDocumentSchema = v.object({
 
 /** The newest schema document of a dataset, as columns, or undefined before the first one. */
 async function storedSchema(store: ObjectStore, bucket: string, dataset: string): Promise<{ name: string; type: string }[] | undefined> {
-  const versions = (await store.list(bucket, `${SCHEMA_DOCUMENTS}${dataset}/`))
+  const versions = (await store.list(bucket, `${LAKE_PREFIXES.schemas}${dataset}/`))
     .map((key) => ({ key, n: Number(/\/v(\d+)\.json$/.exec(key)?.[1] ?? NaN) }))
     .filter((x) => Number.isInteger(x.n))
     .sort((a, b) => b.n - a.n);

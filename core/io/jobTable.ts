@@ -97,7 +97,7 @@ export class JobTable {
    */
   async update(
     jobId: string,
-    fields: Partial<Pick<JobRecord, "format" | "columns" | "manifests" | "discardedColumns" | "expectations">> & {
+    fields: Partial<Pick<JobRecord, "format" | "columns" | "manifests" | "discardedColumns" | "expectations" | "skippedLines" | "schema">> & {
       stats?: Partial<Stats>;
     },
   ): Promise<void> {

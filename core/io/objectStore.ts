@@ -135,6 +135,23 @@ export class ObjectStore {
   }
 
   /**
+   * Creates a small JSON document only where none exists (`If-None-Match: *`, as S3 evaluates it
+   * atomically); false when one does (412 PreconditionFailed).
+   */
+  async putJsonIfAbsent(ref: ObjectRef, value: unknown): Promise<boolean> {
+    try {
+      await this.s3.send(
+        new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: JSON.stringify(value), ContentType: "application/json", IfNoneMatch: "*" }),
+      );
+      return true;
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if ((error as Error).name === "PreconditionFailed" || status === 412) return false;
+      throw error;
+    }
+  }
+
+  /**
    * Server-side copy; the bytes never pass through the function. Tags are not carried over: the
    * copies are the pipeline's own, and copying tags would need tagging permissions on both sides.
    * With `metadata`, the copy gets that user metadata instead of the source's.

@@ -69,6 +69,16 @@ export const JobRecordSchema = v.object({
     v.array(v.object({ column: v.string(), rule: v.string(), action: v.string(), violations: v.number() })),
   ),
   stats: StatsSchema,
+  /** CSV lines that are not data (preamble, blank, comment lines): how many, and the first few. */
+  skippedLines: v.optional(v.object({ count: v.number(), first: v.array(v.object({ line: v.number(), text: v.string() })) })),
+  /** The dataset schema version the file was read against (or created), and what a new version changed. */
+  schema: v.optional(
+    v.object({
+      version: v.number(),
+      hash: v.string(),
+      changes: v.optional(v.array(v.object({ column: v.string(), kind: v.string(), from: v.optional(v.string()), to: v.string() }))),
+    }),
+  ),
   manifests: v.optional(v.record(v.string(), v.string())),
   error: v.optional(JobErrorSchema),
   /** When the failure alert went out; absent while a FAILED job still owes one. */

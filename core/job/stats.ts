@@ -8,6 +8,8 @@ export const StatsSchema = v.object({
   quarantinedRows: v.number(),
   droppedRows: v.number(),
   goldRows: v.number(),
+  /** quarantinedRows / inputRows, rounded to 4 places: what the dataset's quality gate compared. */
+  quarantinedShare: v.optional(v.number()),
 });
 
 /** Row counts of one job. */

@@ -24,10 +24,9 @@ export const LAKE_PREFIXES = {
   jobManifests: "jobs/",
   /** One JSON line per terminal transition of a job: the catalog's `jobs` table. */
   jobHistory: "job_history/",
+  /** Each dataset's schema versions (`_schemas/<dataset>/v<N>.json`, core/schema). */
+  schemas: "_schemas/",
 } as const;
-
-/** Where a dataset's schema document versions live: `_schemas/<dataset>/v<N>.json` (DESIGN.md decision 13). */
-export const SCHEMA_DOCUMENTS = "_schemas/";
 
 const P = LAKE_PREFIXES;
 
@@ -65,9 +64,10 @@ export function archivedKey(rawKey: string): string {
   return ARCHIVED_PREFIX + (rawKey.startsWith(INCOMING_PREFIX) ? rawKey.slice(INCOMING_PREFIX.length) : rawKey);
 }
 
-/** The day partition of a silver key, e.g. `year=2024/month=01/day=05`, or undefined. */
+/** The partition of a silver key, e.g. `year=2024/month=01/day=05` (or `year=2024/month=01`, `year=2024` at a coarser grain), or undefined. */
 export function partitionOf(key: string): string | undefined {
-  return /(year=\d{4}\/month=\d{2}\/day=\d{2})\//.exec(key)?.[1];
+  // A coarser partition is never the prefix of a malformed finer one (`month=1`).
+  return /(year=\d{4}(?:\/month=\d{2}(?:\/day=\d{2})?)?)\/(?!month=|day=)/.exec(key)?.[1];
 }
 
 /** The month and year partitions holding a day partition: `year=2024/month=01/day=05` → `year=2024/month=01`, `year=2024`. */

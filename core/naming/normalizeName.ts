@@ -1,13 +1,11 @@
-/** Letters that do not decompose into a base letter and an accent. */
-const TRANSLITERATED: Record<string, string> = { ß: "ss", æ: "ae", Æ: "AE", ø: "o", Ø: "O", œ: "oe", Œ: "OE", ł: "l", Ł: "L", đ: "d", Đ: "D", þ: "th", Þ: "TH" };
+import anyAscii from "any-ascii";
 
-/** Turns any header into lower snake_case ASCII: accents folded, other characters become `_`. */
+/**
+ * Turns any header into lower snake_case ASCII: accents folded and other scripts transliterated
+ * (`Straße` → `strasse`, `Имя` → `imya`, `価格` → `si_ge`), other characters become `_`.
+ */
 export function normalizeName(raw: string): string {
-  const ascii = raw
-    .replace(/[ßæÆøØœŒłŁđĐþÞ]/g, (ch) => TRANSLITERATED[ch])
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .replace(/([a-z0-9])([A-Z])/g, "$1_$2");
+  const ascii = anyAscii(raw.normalize("NFC")).replace(/([a-z0-9])([A-Z])/g, "$1_$2");
   return ascii
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "_")
@@ -15,8 +13,13 @@ export function normalizeName(raw: string): string {
     .slice(0, 120);
 }
 
-/** Names the pipeline itself writes into silver paths; a file's own column of that name is renamed. */
-export const RESERVED_NAMES = ["year", "month", "day"] as const;
+/**
+ * Names the pipeline itself uses: the partition columns in silver paths, and DuckDB's `rowid`,
+ * which a source column of that name would shadow where the pipeline numbers rows. A file's own
+ * column of such a name is renamed (`rowid_2`). The pipeline's `_`-columns are kept free because
+ * leading underscores are stripped.
+ */
+export const RESERVED_NAMES = ["year", "month", "day", "rowid"] as const;
 
 /**
  * Normalizes a file's headers into unique column names, keeping their order: empty names become

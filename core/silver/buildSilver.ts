@@ -1,15 +1,17 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Dataset, RuleAction } from "../config/dataset.ts";
-import { ContractViolationError } from "../errors.ts";
+import { ContractViolationError, QualityGateError, TooManyPartitionsError } from "../errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Params, quoteIdent, quoteLiteral } from "../engine/sql.ts";
 import type { ColumnMapping } from "../job/jobRecord.ts";
 import { castFromText, castFromTyped, type NumberStyle } from "./castExpression.ts";
-import { columnChecks, eventTimeCheck, type TypedPlan } from "./checks.ts";
+import { columnChecks, eventTimeCheck, friendlyType, type TypedPlan } from "./checks.ts";
 import { sqlType } from "../config/columnType.ts";
-import { FILE_POSITION, SOURCE_TABLE, type SourceColumn } from "./loadSource.ts";
+import { MALFORMED_TABLE, SOURCE_TABLE, type LoadedSource, type SourceColumn } from "./loadSource.ts";
 import { checkContract, resolveTypes, type TypedColumn } from "./resolveTypes.ts";
+import { reconcileSchema } from "../schema/reconcileSchema.ts";
+import type { SchemaDocument } from "../schema/schemaDocument.ts";
 
 /** Where the rows came from and which job writes them: the derived columns of every silver row. */
 export type SilverContext = {
@@ -31,6 +33,8 @@ export type SilverStats = {
   duplicateRows: number;
   quarantinedRows: number;
   droppedRows: number;
+  /** quarantinedRows / inputRows (4 places), the share the quality gate compared. */
+  quarantinedShare: number;
 };
 
 /** What `buildSilver` wrote on local disk. */
@@ -45,6 +49,8 @@ export type SilverResult = {
   discardedColumns: string[];
   /** Violations per expectation, including those that only warn. */
   expectations: ExpectationResult[];
+  /** The schema version the file was read against; `next` is a new version to commit before publishing. */
+  schema: { version: number; hash: string; next?: SchemaDocument };
 };
 
 /** The partition columns, zero-padded strings so paths read `month=01` as the catalog expects. */
@@ -65,14 +71,18 @@ export type ExpectationResult = { column: string; rule: string; action: RuleActi
 export async function buildSilver(
   engine: Engine,
   dataset: Dataset,
-  columns: readonly SourceColumn[],
+  source: Pick<LoadedSource, "columns" | "position" | "malformed">,
   ctx: SilverContext,
   outDir: string,
   style: NumberStyle,
+  /** The dataset's stored schema (DESIGN.md decision 13); the file founds one when there is none. */
+  stored?: SchemaDocument,
 ): Promise<SilverResult> {
+  const { columns } = source;
   checkContract(dataset, columns, ctx.fileName);
   const { kept, discarded, missing } = applySchemaMode(dataset, columns, ctx.fileName);
-  const typed = await resolveTypes(engine, dataset, kept, SOURCE_TABLE, style);
+  const resolved = await resolveTypes(engine, dataset, kept, SOURCE_TABLE, style, source.position);
+  const { typed, schema } = readAgainstSchema(dataset, resolved, stored, ctx.fileName);
   checkEventTime(dataset, typed, ctx.fileName);
 
   const castParams = new Params();
@@ -90,17 +100,28 @@ export async function buildSilver(
       const type = sqlType(dataset.columns[name].type);
       return { col: { original: name, name, sourceType: type, type }, value: `CAST(NULL AS ${type})` };
     }),
+    // So are the stored schema's inferred columns it lacks: every file of the dataset has every column.
+    ...absentStored(dataset, stored, columns).map((c) => ({
+      col: { original: c.name, name: c.name, sourceType: c.type, type: c.type },
+      value: `CAST(NULL AS ${c.type})`,
+    })),
   ];
-  const expectations = await classify(engine, dataset, plans, castParams, ctx.fileName);
+  const range = eventTimeRange(dataset, ctx.ingestDate);
+  const expectations = await classify(engine, dataset, plans, castParams, ctx.fileName, source.position, range);
 
-  const quarantineFile = `${outDir}/quarantine/${ctx.sourceId}.parquet`;
-  const quarantined = await writeQuarantine(engine, plans, ctx, quarantineFile);
+  await createRejected(engine, plans, source.malformed);
+  await checkQuarantineGate(engine, dataset, ctx.fileName);
   await dedup(engine, dataset, plans);
+  await checkRowGate(engine, dataset, ctx.fileName);
+  await checkPartitionCount(engine, dataset, ctx);
+  // Past the gates: nothing is written for a file that fails them.
+  const quarantineFile = `${outDir}/quarantine/${ctx.sourceId}.parquet`;
+  const quarantined = await writeQuarantine(engine, ctx, quarantineFile);
   await writeSilver(engine, dataset, plans, ctx, `${outDir}/silver`);
 
   const [counts] = await engine.rows<Record<string, bigint>>(
     `SELECT
-       (SELECT count(*) FROM classified) AS input,
+       (SELECT count(*) FROM classified) + ${source.malformed} AS input,
        (SELECT count(*) FROM classified WHERE __fate = 'dropped') AS dropped,
        (SELECT count(*) FROM ranked WHERE __dup > 1) AS duplicates,
        (SELECT count(*) FROM ranked WHERE __dup = 1) AS silver`,
@@ -120,10 +141,39 @@ export async function buildSilver(
       duplicateRows: Number(counts.duplicates),
       quarantinedRows: quarantined,
       droppedRows: Number(counts.dropped),
+      quarantinedShare: Number(counts.input) ? Math.round((quarantined / Number(counts.input)) * 10_000) / 10_000 : 0,
     },
+    schema,
     silverDir: `${outDir}/silver`,
     quarantineFile: quarantined > 0 ? quarantineFile : undefined,
   };
+}
+
+/**
+ * The file's resolved types read against the dataset's stored schema: values are cast to the
+ * stored types (misfits quarantined by the type check) or the schema widens (`reconcileSchema`).
+ * A frozen schema rejects a file whose types it would have to widen.
+ */
+function readAgainstSchema(dataset: Dataset, typed: TypedColumn[], stored: SchemaDocument | undefined, fileName: string) {
+  const file = typed.map((c) => ({ name: c.name, type: c.type, format: c.format, declared: c.name in dataset.columns }));
+  const reconciled = reconcileSchema(dataset.name, stored, file, { mode: dataset.schema, widenToString: dataset.widenToString });
+  if (dataset.schema === "freeze" && reconciled.held.length) {
+    const list = reconciled.held.map((h) => `${h.column} holds ${friendlyType(h.found)}, stored as ${friendlyType(h.stored)}`).join("; ");
+    throw new ContractViolationError(`${fileName}: ${list}, but dataset ${dataset.name} has a frozen schema`);
+  }
+  const next = reconciled.next;
+  const current = next ?? stored!;
+  return {
+    typed: typed.map((c) => ({ ...c, ...reconciled.types.get(c.name)! })),
+    schema: { version: current.version, hash: current.hash, ...(next ? { next } : {}) },
+  };
+}
+
+/** The stored schema's undeclared columns a file lacks, kept (as NULLs) under `evolve`. */
+function absentStored(dataset: Dataset, stored: SchemaDocument | undefined, columns: readonly SourceColumn[]) {
+  if (!stored || dataset.schema !== "evolve") return [];
+  const present = new Set(columns.map((c) => c.name));
+  return stored.columns.filter((c) => !present.has(c.name) && !(c.name in dataset.columns));
 }
 
 /** Splits a file's columns by the dataset's schema mode; a frozen schema rejects any difference. */
@@ -167,10 +217,12 @@ async function classify(
   plans: readonly Plan[],
   params: Params,
   fileName: string,
+  position: string,
+  range: { from: string; to: string },
 ): Promise<ExpectationResult[]> {
   const checks = [
     ...plans.flatMap((p) => columnChecks(p, dataset.columns[p.col.name], params)),
-    ...(dataset.eventTime ? [eventTimeCheck(dataset.eventTime, params)] : []),
+    ...(dataset.eventTime ? [eventTimeCheck(dataset.eventTime, params, range)] : []),
   ];
   const typed = plans.flatMap((p) => [`${p.value} AS ${quoteIdent(p.col.name)}`, ...(p.raw ? [`${quoteIdent(p.col.name)} AS ${p.raw}`] : [])]);
   const flags = checks.map((c, i) => `${c.condition} AS "__c${i}"`);
@@ -194,7 +246,7 @@ async function classify(
   await engine.run(
     `CREATE TABLE classified AS
      SELECT *, ${fate} AS __fate, ${details.join(", ")}
-     FROM (SELECT *, ${flags.length ? flags.join(", ") : "NULL AS __none"} FROM (SELECT ${FILE_POSITION} AS __row, ${typed.join(", ")} FROM ${SOURCE_TABLE}))`,
+     FROM (SELECT *, ${flags.length ? flags.join(", ") : "NULL AS __none"} FROM (SELECT ${position} AS __row, ${typed.join(", ")} FROM ${SOURCE_TABLE}))`,
     params.values,
   );
   // Every row now lives in `classified`: free the source's memory for the steps ahead.
@@ -213,20 +265,84 @@ async function classify(
   return results;
 }
 
-/** Writes the quarantined rows with rule, column, original value and reason; returns their count. */
-async function writeQuarantine(engine: Engine, plans: readonly Plan[], ctx: SilverContext, file: string): Promise<number> {
-  const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM classified WHERE __fate = 'quarantined'`);
+/**
+ * Gathers every rejected row in one table, in the quarantine's shape: rows whose values broke a
+ * rule (with the whole original row as JSON) and CSV records that did not fit the file's layout
+ * (rule `malformed_row`, the raw line as their value).
+ */
+async function createRejected(engine: Engine, plans: readonly Plan[], malformed: number): Promise<void> {
+  const params = new Params();
+  const record = plans.flatMap((p) => [params.add(p.col.original), `CAST(${p.raw ?? quoteIdent(p.col.name)} AS VARCHAR)`]);
+  const malformedRows = malformed
+    ? `UNION ALL SELECT row, ${params.add("malformed_row")}, NULL, raw, reason, CAST(json_object('line', line, 'raw', raw) AS VARCHAR) FROM ${MALFORMED_TABLE}`
+    : "";
+  await engine.run(
+    `CREATE TABLE rejected AS
+     SELECT __row AS _row_number, __rule AS _rule, __column AS _column, __value AS _value, __reason AS _reason,
+            CAST(json_object(${record.join(", ")}) AS VARCHAR) AS _record
+     FROM classified WHERE __fate = 'quarantined'
+     ${malformedRows}`,
+    params.values,
+  );
+}
+
+/** Reasons a quality-gate failure lists. */
+const TOP_REASONS = 3;
+
+/** Fails the file when its quarantined share is over the dataset's gate, naming the top reasons. */
+async function checkQuarantineGate(engine: Engine, dataset: Dataset, fileName: string): Promise<void> {
+  const [{ rejected, input }] = await engine.rows<{ rejected: bigint; input: bigint }>(
+    `SELECT (SELECT count(*) FROM rejected) AS rejected,
+            (SELECT count(*) FROM classified WHERE __fate <> 'quarantined') + (SELECT count(*) FROM rejected) AS input`,
+  );
+  const share = Number(input) ? Number(rejected) / Number(input) : 0;
+  // A file whose every row was quarantined never passes, whatever the gate says.
+  if (share <= dataset.maxQuarantinedRatio && !(rejected > 0n && rejected === input)) return;
+  throw new QualityGateError(
+    `${fileName}: ${Number(rejected)} of ${Number(input)} rows (${percent(share)}) were quarantined, over the gate of dataset ${dataset.name} ` +
+      `(maxQuarantinedRatio ${dataset.maxQuarantinedRatio}); nothing was published. Top reasons: ${await topReasons(engine)}`,
+  );
+}
+
+/** Fails the file when fewer rows than the dataset's `minRows` would reach silver. */
+async function checkRowGate(engine: Engine, dataset: Dataset, fileName: string): Promise<void> {
+  const [{ silver, rejected }] = await engine.rows<{ silver: bigint; rejected: bigint }>(
+    `SELECT (SELECT count(*) FROM ranked WHERE __dup = 1) AS silver, (SELECT count(*) FROM rejected) AS rejected`,
+  );
+  if (Number(silver) >= dataset.minRows) return;
+  throw new QualityGateError(
+    `${fileName}: ${Number(silver)} rows would reach silver, fewer than minRows ${dataset.minRows} of dataset ${dataset.name}; nothing was published` +
+      (rejected > 0n ? `. Top reasons: ${await topReasons(engine)}` : ""),
+  );
+}
+
+/** The most frequent rejection reasons, each with its count and its first row. */
+async function topReasons(engine: Engine): Promise<string> {
+  const rows = await engine.rows<{ rule: string; col: string | null; n: bigint; row: bigint; reason: string; record: string }>(
+    `SELECT _rule AS rule, _column AS col, count(*) AS n, min(_row_number) AS row,
+            arg_min(_reason, _row_number) AS reason, left(arg_min(_record, _row_number), 300) AS record
+     FROM rejected GROUP BY ALL ORDER BY n DESC, row LIMIT ${TOP_REASONS}`,
+  );
+  return rows
+    .map((r) => `${r.rule}${r.col ? ` on ${r.col}` : ""}: ${Number(r.n)} rows (first at row ${Number(r.row)}: ${r.reason}; row ${r.record})`)
+    .join(" | ");
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+/** Writes the rejected rows with rule, column, original value and reason; returns their count. */
+async function writeQuarantine(engine: Engine, ctx: SilverContext, file: string): Promise<number> {
+  const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM rejected`);
   if (n === 0n) return 0;
   mkdirSync(dirname(file), { recursive: true });
   const params = new Params();
-  const record = plans.flatMap((p) => [params.add(p.col.original), `CAST(${p.raw ?? quoteIdent(p.col.name)} AS VARCHAR)`]);
   await engine.run(
     `COPY (
-       SELECT __row AS _row_number, __rule AS _rule, __column AS _column, __value AS _value, __reason AS _reason,
-              CAST(json_object(${record.join(", ")}) AS VARCHAR) AS _record,
-              ${params.add(ctx.sourceKey)} AS _source_key, ${params.add(ctx.jobId)} AS _job_id,
+       SELECT *, ${params.add(ctx.sourceKey)} AS _source_key, ${params.add(ctx.jobId)} AS _job_id,
               CAST(${params.add(ctx.processedAt)} AS TIMESTAMPTZ) AS _processed_at
-       FROM classified WHERE __fate = 'quarantined' ORDER BY __row
+       FROM rejected ORDER BY _row_number
      ) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
     params.values,
   );
@@ -254,7 +370,44 @@ async function dedup(engine: Engine, dataset: Dataset, plans: readonly Plan[]): 
   );
 }
 
-/** Writes the kept first occurrences with derived columns, one Parquet file per day partition. */
+/** The event-time range of a dataset: `to` defaults to a year after the job's date. */
+function eventTimeRange(dataset: Dataset, ingestDate: string): { from: string; to: string } {
+  const later = new Date(`${ingestDate}T00:00:00Z`);
+  later.setUTCFullYear(later.getUTCFullYear() + 1);
+  return { from: dataset.eventTimeRange.from, to: dataset.eventTimeRange.to ?? later.toISOString().slice(0, 10) };
+}
+
+/**
+ * The partition of each row at the dataset's grain: `year`, `month`, `day` or a prefix of them,
+ * zero-padded strings, from the event date (the ingest date when it has none).
+ */
+function partitionColumns(dataset: Dataset, ingest: string): { day: string; exprs: string[]; names: string[] } {
+  const day = dataset.eventTime ? `COALESCE(CAST(${quoteIdent(dataset.eventTime)} AS DATE), ${ingest})` : ingest;
+  const depth = { year: 1, month: 2, day: 3 }[dataset.partition];
+  const names = PARTITION_COLUMNS.slice(0, depth);
+  const formats = { year: "%Y", month: "%m", day: "%d" } as const;
+  return { day, names: [...names], exprs: names.map((n) => `strftime(${day}, '${formats[n]}')`) };
+}
+
+/**
+ * Fails a file whose rows fall into more partitions than its dataset allows, before anything is
+ * written: each partition is a file here and a gold recomputation after, so 70,000 day
+ * partitions would run for hours or out of memory.
+ */
+async function checkPartitionCount(engine: Engine, dataset: Dataset, ctx: SilverContext): Promise<void> {
+  const params = new Params();
+  const { exprs } = partitionColumns(dataset, `CAST(${params.add(ctx.ingestDate)} AS DATE)`);
+  const key = `concat_ws('/', ${exprs.join(", ")})`;
+  const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(DISTINCT ${key}) AS n FROM ranked WHERE __dup = 1`, params.values);
+  if (Number(n) <= dataset.maxPartitions) return;
+  const coarser = dataset.partition === "day" ? ' (try partition: "month")' : dataset.partition === "month" ? ' (try partition: "year")' : "";
+  throw new TooManyPartitionsError(
+    `${ctx.fileName}: its rows fall into ${Number(n)} ${dataset.partition} partitions, more than maxPartitions ${dataset.maxPartitions} of dataset ${dataset.name}${coarser}; ` +
+      "or narrow eventTimeRange",
+  );
+}
+
+/** Writes the kept first occurrences with derived columns, one Parquet file per partition. */
 async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Plan[], ctx: SilverContext, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const params = new Params();
@@ -267,8 +420,8 @@ async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Pla
   });
   const rowHash = `md5(to_json(list_value(${hashed.join(", ")})))`;
   const ingest = `CAST(${params.add(ctx.ingestDate)} AS DATE)`;
-  const day = dataset.eventTime ? `COALESCE(CAST(${quoteIdent(dataset.eventTime)} AS DATE), ${ingest})` : ingest;
-  const partitions = [`strftime(${day}, '%Y') AS year`, `strftime(${day}, '%m') AS month`, `strftime(${day}, '%d') AS day`];
+  const { day, exprs, names } = partitionColumns(dataset, ingest);
+  const partitions = exprs.map((e, i) => `${e} AS ${names[i]}`);
   await engine.run(
     `COPY (
        SELECT ${business.join(", ")}, ${rowHash} AS _row_hash,
@@ -278,7 +431,7 @@ async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Pla
        FROM ranked WHERE __dup = 1
        -- Rows grouped by day before the partitioned writer: about twice as fast, and smaller files.
        ORDER BY ${day}
-     ) TO ${quoteLiteral(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${PARTITION_COLUMNS.join(", ")}),
+     ) TO ${quoteLiteral(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${names.join(", ")}),
         FILENAME_PATTERN ${quoteLiteral(`${ctx.sourceId}_{i}`)}, OVERWRITE_OR_IGNORE true)`,
     params.values,
   );

@@ -25,12 +25,16 @@ export type CastTarget = { type: string; format?: string; timezone?: string };
  */
 export function castFromText(value: string, target: CastTarget, style: NumberStyle, params = new Params()): string {
   const sqlType = target.type;
-  if (sqlType === "DATE" && target.format) return `TRY_CAST(try_strptime(${value}, ${params.add(target.format)}) AS DATE)`;
+  if (sqlType === "DATE" && target.format) return fourDigitYear(`TRY_CAST(try_strptime(${value}, ${params.add(target.format)}) AS DATE)`);
+  // A date written with a time and an offset is the UTC date of that instant (the session is in UTC).
+  if (sqlType === "DATE") {
+    return `CASE WHEN regexp_matches(${value}, '[0-9][T ][0-9]{2}:[0-9]{2}.*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$') THEN CAST(TRY_CAST(${value} AS TIMESTAMPTZ) AS DATE) ELSE TRY_CAST(${value} AS DATE) END`;
+  }
   if (sqlType === "TIMESTAMPTZ" && (target.format || target.timezone)) {
     const zone = params.add(target.timezone ?? "UTC");
     if (target.format) {
       // A format with %z parses the offset itself; otherwise the time is local to the declared zone.
-      const parsed = `try_strptime(${value}, ${params.add(target.format)})`;
+      const parsed = fourDigitYear(`try_strptime(${value}, ${params.add(target.format)})`);
       return target.format.includes("%z") ? `CAST(${parsed} AS TIMESTAMPTZ)` : `timezone(${zone}, CAST(${parsed} AS TIMESTAMP))`;
     }
     return `CASE WHEN regexp_matches(${value}, '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$') THEN TRY_CAST(${value} AS TIMESTAMPTZ) ELSE timezone(${zone}, TRY_CAST(${value} AS TIMESTAMP)) END`;
@@ -57,6 +61,14 @@ export function castFromText(value: string, target: CastTarget, style: NumberSty
 }
 
 /**
+ * A parsed date or time whose year is below 100 came from a two-digit year read by `%Y` (`06/01/02`
+ * as year 2): it does not fit, and its row is quarantined rather than stored in year 0002.
+ */
+function fourDigitYear(parsed: string): string {
+  return `(CASE WHEN year(${parsed}) >= 100 THEN ${parsed} END)`;
+}
+
+/**
  * SQL that casts an already typed value (Parquet, JSON numbers) to a declared type. Narrowing a
  * number must give back the same number (1.5 is not an integer), or the value does not fit.
  */
@@ -69,11 +81,16 @@ export function castFromTyped(value: string, sqlType: string): string {
 export type Candidate = { type: string; format?: string; test: (v: string) => string };
 
 /**
- * Date and timestamp layouts inferred besides ISO 8601, in strptime notation. Day-first comes
- * before month-first: where every day is 12 or less both fit and the first wins, so a US file
- * should declare `format: "%m/%d/%Y"`.
+ * Date and timestamp layouts inferred besides ISO 8601, in strptime notation. A format is chosen
+ * for the whole column (every value must fit it), never per value. Day-first comes before
+ * month-first: where every day is 12 or less both fit and the first wins, so a US file should
+ * declare `format: "%m/%d/%Y"`. `%Y` needs four digits; two-digit years are read by `%y` with
+ * strptime's pivot (69–99 → 19xx, 00–68 → 20xx).
  */
-const DATE_FORMATS = ["%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%b %d %Y", "%b %d, %Y", "%d %b %Y", "%B %d, %Y", "%d %B %Y"];
+const DATE_FORMATS = [
+  "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%b %d %Y", "%b %d, %Y", "%d %b %Y", "%B %d, %Y", "%d %B %Y",
+  "%d/%m/%y", "%m/%d/%y", "%d.%m.%y", "%d-%m-%y",
+];
 const TIMESTAMP_FORMATS = ["%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d.%m.%Y %H:%M:%S"];
 
 /**
@@ -101,7 +118,13 @@ export function inferenceCandidates(style: NumberStyle): Candidate[] {
       test: (v) =>
         `regexp_full_match(${v}, '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?') AND TRY_CAST(${v} AS TIMESTAMPTZ) IS NOT NULL`,
     },
-    ...DATE_FORMATS.map((format) => ({ type: "DATE", format, test: (v: string) => `try_strptime(${v}, '${format}') IS NOT NULL` })),
-    ...TIMESTAMP_FORMATS.map((format) => ({ type: "TIMESTAMPTZ", format, test: (v: string) => `try_strptime(${v}, '${format}') IS NOT NULL` })),
+    ...DATE_FORMATS.map((format) => ({ type: "DATE", format, test: (v: string) => formatTest(v, format) })),
+    ...TIMESTAMP_FORMATS.map((format) => ({ type: "TIMESTAMPTZ", format, test: (v: string) => formatTest(v, format) })),
   ];
+}
+
+/** A value fits a layout when strptime reads it and its year has as many digits as the layout says. */
+function formatTest(v: string, format: string): string {
+  const digits = format.includes("%Y") ? `regexp_matches(${v}, '(^|[^0-9])[0-9]{4}([^0-9]|$)')` : `NOT regexp_matches(${v}, '[0-9]{3}')`;
+  return `${digits} AND try_strptime(${v}, '${format}') IS NOT NULL`;
 }

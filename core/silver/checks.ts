@@ -23,18 +23,21 @@ const PEOPLE_TYPES: Record<string, string> = {
 };
 
 /**
- * Event times outside years 1000-9999 cannot name a `year=YYYY` partition: such a row (a two-digit
- * year read as year 24, a typo like 20245) is quarantined instead of landing where no gold looks.
+ * Event times outside the dataset's range (by their UTC date; by default 1970 to a year after the
+ * job) are quarantined: the catalog's partition projection could never show them, and a typo like
+ * 20245 or a two-digit year read as year 24 must not create a partition of its own.
  */
-export function eventTimeCheck(column: string, params: Params): Check {
+export function eventTimeCheck(column: string, params: Params, range: { from: string; to: string }): Check {
   const q = quoteIdent(column);
+  const from = params.add(range.from);
+  const to = params.add(range.to);
   return {
     column,
     rule: "event_time_range",
     action: "quarantine",
-    condition: `(year(${q}) < 1000 OR year(${q}) > 9999)`,
+    condition: `(CAST(${q} AS DATE) < CAST(${from} AS DATE) OR CAST(${q} AS DATE) > CAST(${to} AS DATE))`,
     value: `CAST(${q} AS VARCHAR)`,
-    reason: () => `format('{}: {} is outside the years 1000 to 9999', ${params.add(column)}, CAST(${q} AS VARCHAR))`,
+    reason: () => `format('{}: {} is outside the event-time range {} to {}', ${params.add(column)}, CAST(${q} AS VARCHAR), ${from}, ${to})`,
   };
 }
 
@@ -44,8 +47,8 @@ export function friendlyType(sqlType: string): string {
 }
 
 /**
- * The checks of one column: its type (a value that does not fit) and the rules its declaration
- * makes (not_null, allowed, min, max, pattern), like Delta Live Tables' expectations. Rule values
+ * The checks of one column: its type (a value that does not fit; NaN or ±Infinity in a double
+ * column unless it declares `allowNonFinite`) and the rules its declaration makes (not_null, allowed, min, max, pattern), like Delta Live Tables' expectations. Rule values
  * come from the config and travel as parameters in `params`.
  */
 export function columnChecks(plan: TypedPlan, declared: Column | undefined, params: Params): Check[] {
@@ -67,6 +70,19 @@ export function columnChecks(plan: TypedPlan, declared: Column | undefined, para
       condition: `(${raw} IS NOT NULL AND ${q} IS NULL)`,
       value: `CAST(${raw} AS VARCHAR)`,
       reason: () => `format('{}: {} is not a valid {}', ${name()}, CAST(${raw} AS VARCHAR), ${params.add(friendlyType(col.type))})`,
+    });
+  }
+  // NaN and ±Infinity would make every average and maximum of a gold partition NaN or infinite.
+  if (col.type === "DOUBLE" && !declared?.allowNonFinite) {
+    const written = raw ? `CAST(${raw} AS VARCHAR)` : text;
+    checks.push({
+      column: col.name,
+      rule: "non_finite",
+      action: typeAction,
+      condition: `(${q} IS NOT NULL AND NOT isfinite(${q}))`,
+      // As the file wrote it (`Infinity`, `-inf`), when it came as text.
+      value: written,
+      reason: () => `format('{}: {} is not a finite number (allowNonFinite is off)', ${name()}, ${written})`,
     });
   }
   if (!declared) return checks;

@@ -5,6 +5,10 @@ import type { Engine } from "../engine/engine.ts";
 import { Params, quoteIdent, quoteLiteral } from "../engine/sql.ts";
 import { normalizeNames } from "../naming/normalizeName.ts";
 import { jsonLeaves, jsonPointer } from "./flattenJson.ts";
+import { rm } from "node:fs/promises";
+import { readCsv } from "./readCsv.ts";
+import type { CsvDeclared } from "../format/csvLayout.ts";
+import type { SkippedLine } from "../format/splitCsv.ts";
 
 /** A column as read from the file: its header, its silver name and the type the reader gave it. */
 export type SourceColumn = { original: string; name: string; sourceType: string };
@@ -12,17 +16,34 @@ export type SourceColumn = { original: string; name: string; sourceType: string 
 /** How a CSV file is written, as detected (or as the dataset declared it). */
 export type CsvDialect = { delimiter: string; quote: string; escape: string; newline: string; header: boolean };
 
-/** What `loadSource` found; `rows` is counted as the file is read, before any step can lose one. */
-export type LoadedSource = { columns: SourceColumn[]; dialect?: CsvDialect; rows: number };
+/**
+ * What `loadSource` found; `rows` is counted as the file is read, before any step can lose one, and
+ * includes the malformed rows set aside in `MALFORMED_TABLE`. `position` is the SQL of a source
+ * row's 1-based position among the file's records.
+ */
+export type LoadedSource = {
+  columns: SourceColumn[];
+  dialect?: CsvDialect;
+  rows: number;
+  position: string;
+  malformed: number;
+  skippedLines?: number;
+  firstSkipped?: SkippedLine[];
+};
 
-/** The table `loadSource` creates: every input row, stored in file order. */
+/** The table `loadSource` creates: every readable input row, stored in file order. */
 export const SOURCE_TABLE = "src";
+
+/** CSV records that do not fit the file's layout: `row`, `line`, `raw`, `reason` (only when there are any). */
+export const MALFORMED_TABLE = "malformed";
 
 /**
  * A source row's 1-based position in the file. The table is written in file order, so its row id
- * is the position: no window over the whole file is needed to number the rows.
+ * is the position: no window over the whole file is needed to number the rows. CSV records carry
+ * their number in `__row` instead, since malformed ones are set aside.
  */
-export const FILE_POSITION = "(rowid + 1)";
+const ROWID_POSITION = "(rowid + 1)";
+const CSV_POSITION = "__row";
 
 type Described = { column_name: string; column_type: string };
 
@@ -37,16 +58,20 @@ export type LoadInput = {
   format: DataFormat;
   fileName: string;
   nullValues: readonly string[];
-  csv?: { header?: boolean; delimiter?: string };
+  csv?: CsvDeclared;
   /** A top-level JSON array field whose elements become rows of their own. */
   explode?: string;
+  /** Invalid UTF-8 bytes became U+FFFD and their records are quarantined (CSV; other formats keep them replaced). */
+  damaged?: boolean;
+  /** A folder for the reader's intermediate files (a CSV's split records), removed once loaded. */
+  workDir: string;
 };
 
 /**
  * Loads a local UTF-8 file into the source table with normalized column names, text trimmed and
  * the dataset's NULL tokens turned into NULL. CSV is read as text (the pipeline types it, so a bad
- * value is quarantined, not a failed read) in the dialect DuckDB's sniffer detects or the dataset
- * declares; JSON values come as their JSON text for the same reason, and nested objects are
+ * value is quarantined, not a failed read) in one fixed dialect, its malformed records set aside
+ * (`readCsv`); JSON values come as their JSON text for the same reason, and nested objects are
  * flattened into `parent_child` columns (arrays stay JSON text). `fileName` names the file in errors.
  */
 export async function loadSource(engine: Engine, input: LoadInput): Promise<LoadedSource> {
@@ -58,35 +83,21 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
       : new MalformedFileError(`${fileName} could not be read as ${format}: ${firstLine(error)}`, { cause: error });
 
   const readParams = new Params();
-  readParams.add(input.path);
-  let dialect: CsvDialect | undefined;
+  let csv: Awaited<ReturnType<typeof readCsv>> | undefined;
   let reader: string;
   let described: Described[];
   try {
     if (format === "csv") {
-      dialect = await sniffDialect(engine, input);
-      const options = [
-        `delim = ${readParams.add(dialect.delimiter)}`,
-        `header = ${readParams.add(dialect.header)}`,
-        ...(dialect.quote ? [`quote = ${readParams.add(dialect.quote)}`] : []),
-        ...(dialect.escape ? [`escape = ${readParams.add(dialect.escape)}`] : []),
-      ];
-      reader = `read_csv($1, all_varchar = true, auto_detect = true, ${options.join(", ")})`;
+      csv = await readCsv(engine, input, readParams);
+      reader = csv.reader;
     } else if (format === "parquet") {
-      reader = "read_parquet($1)";
+      reader = `read_parquet(${readParams.add(input.path)})`;
     } else {
-      const shape = format === "json" ? "auto" : "newline_delimited";
-      // Keys from the whole file, not a sample: pinned columns would silently drop keys seen late.
-      const auto = await engine.rows<Described>(`DESCRIBE SELECT * FROM read_json($1, format = '${shape}', sample_size = -1)`, [
-        input.path,
-      ]);
-      if (!auto.length) throw new EmptyFileError(`${fileName} has no data rows`);
-      const pinned = auto.map((c) => `${quoteLiteral(c.column_name)}: '${NESTED.test(c.column_type) ? "JSON" : "VARCHAR"}'`);
-      reader = `read_json($1, format = '${shape}', columns = {${pinned.join(", ")}})`;
+      reader = await jsonReader(engine, input, readParams);
     }
     described = await engine.rows<Described>(`DESCRIBE SELECT * FROM ${reader}`, readParams.values);
   } catch (error) {
-    throw error instanceof EmptyFileError ? error : fail(error);
+    throw error instanceof EmptyFileError || error instanceof MalformedFileError ? error : fail(error);
   }
 
   // Nested JSON is staged once so its keys can be found from the data; flat files go straight to the source table.
@@ -105,15 +116,16 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
   // Nested JSON becomes flat `parent_child` columns; everything else is a leaf of its own.
   const leaves: { original: string; path: string[]; column: string; type: string }[] = [];
   for (const c of described) {
+    if (csv && c.column_name === CSV_POSITION) continue;
     const type = c.column_type === "JSON" ? "VARCHAR" : c.column_type;
     if (c.column_type !== "JSON") leaves.push({ original: c.column_name, column: c.column_name, path: [], type });
-    else for (const leaf of await jsonLeaves(engine, "raw", c.column_name)) leaves.push({ ...leaf, original: [leaf.column, ...leaf.path].join("."), type });
+    else for (const leaf of await jsonLeaves(engine, "raw", c.column_name)) leaves.push({ ...leaf, original: (leaf.column === ROOT_COLUMN ? leaf.path : [leaf.column, ...leaf.path]).join(".") || "value", type });
   }
   if (leaves.length > MAX_COLUMNS) {
     throw new MalformedFileError(`${fileName} has ${leaves.length} columns (flattened); the limit is ${MAX_COLUMNS}`);
   }
-  // A headerless CSV gets DuckDB's column0, column1…: number them from 1 like empty headers.
-  const headers = dialect && !dialect.header ? leaves.map(() => "") : leaves.map((l) => l.original);
+  // CSV fields are read by position; their names come from the header rows (empty ones get `column_N`).
+  const headers = csv ? leaves.map((_, i) => csv.names[i] ?? "") : leaves.map((l) => l.original);
   const names = normalizeNames(headers);
 
   const params = nested ? new Params() : readParams;
@@ -128,18 +140,56 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
   });
   await withFileOrder(engine, () =>
     engine.run(
-      `CREATE TABLE ${SOURCE_TABLE} AS SELECT ${select.join(", ")} FROM ${nested ? "(SELECT * FROM raw ORDER BY __row)" : reader}`,
+      `CREATE TABLE ${SOURCE_TABLE} AS SELECT ${csv ? `${CSV_POSITION}, ` : ""}${select.join(", ")} FROM ${nested ? "(SELECT * FROM raw ORDER BY __row)" : reader}`,
       params.values,
     ),
   ).catch((e) => {
     throw fail(e);
   });
   if (nested) await engine.run("DROP TABLE raw");
+  await rm(input.workDir, { recursive: true, force: true });
   const columns = leaves.map((l, i) => ({ original: headers[i] || `column_${i + 1}`, name: names[i], sourceType: l.type }));
   const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${SOURCE_TABLE}`);
-  if (n === 0n) throw new EmptyFileError(`${fileName} has no data rows`);
-  return { columns, dialect, rows: Number(n) };
+  const malformed = csv?.split.malformed ?? 0;
+  if (n === 0n && malformed === 0) throw new EmptyFileError(`${fileName} has no data rows`);
+  return {
+    columns,
+    dialect: csv?.dialect,
+    rows: Number(n) + malformed,
+    position: csv ? CSV_POSITION : ROWID_POSITION,
+    malformed,
+    ...(csv ? { skippedLines: csv.split.skippedLines, firstSkipped: csv.split.firstSkipped } : {}),
+  };
 }
+
+/**
+ * The reader of a JSON or NDJSON file, every value as JSON text. DuckDB matches keys without
+ * regard to case: keys differing only in case (`Name`, `name`) come out of its sniffer as
+ * `name_1`…, which its reader then fills with NULLs. Such a file is read as one JSON value per
+ * record instead, its keys found case-sensitively like nested ones (`ROOT_COLUMN`).
+ */
+async function jsonReader(engine: Engine, input: LoadInput, params: Params): Promise<string> {
+  const shape = input.format === "json" ? "auto" : "newline_delimited";
+  const path = params.add(input.path);
+  const whole = `read_json(${path}, format = '${shape}', records = false, columns = {${quoteLiteral(ROOT_COLUMN)}: 'JSON'})`;
+  let auto: Described[];
+  try {
+    // Keys from the whole file, not a sample: pinned columns would silently drop keys seen late.
+    auto = await engine.rows<Described>(`DESCRIBE SELECT * FROM read_json($1, format = '${shape}', sample_size = -1)`, [input.path]);
+  } catch (error) {
+    if (/Duplicate name/i.test(String(error)) && !input.explode) return whole;
+    throw error;
+  }
+  if (!auto.length) throw new EmptyFileError(`${input.fileName} has no data rows`);
+  const lower = new Set(auto.map((c) => c.column_name.toLowerCase()));
+  const renamed = auto.some((c) => /_[0-9]+$/.test(c.column_name) && lower.has(c.column_name.toLowerCase().replace(/_[0-9]+$/, "")));
+  if (renamed && !input.explode) return whole;
+  const pinned = auto.map((c) => `${quoteLiteral(c.column_name)}: '${NESTED.test(c.column_type) ? "JSON" : "VARCHAR"}'`);
+  return `read_json(${path}, format = '${shape}', columns = {${pinned.join(", ")}})`;
+}
+
+/** The single column of a JSON file read one whole value per record; its keys are flattened from the data. */
+const ROOT_COLUMN = "__record";
 
 /**
  * Turns each element of a JSON array field into a row of its own, the record's other fields
@@ -169,24 +219,6 @@ async function withFileOrder<T>(engine: Engine, work: () => Promise<T>): Promise
   }
 }
 
-/** DuckDB's sniffer on the file, overridden by what the dataset declares. */
-async function sniffDialect(engine: Engine, input: LoadInput): Promise<CsvDialect> {
-  const [sniffed] = await engine.rows<Record<string, unknown>>(
-    `SELECT Delimiter, Quote, Escape, NewLineDelimiter, HasHeader FROM sniff_csv($1, all_varchar = true${
-      input.csv?.delimiter ? ", delim = $2" : ""
-    })`,
-    input.csv?.delimiter ? [input.path, input.csv.delimiter] : [input.path],
-  );
-  const text = (v: unknown) => (v === "(empty)" || v === undefined ? "" : String(v));
-  return {
-    delimiter: input.csv?.delimiter ?? text(sniffed.Delimiter),
-    quote: text(sniffed.Quote),
-    escape: text(sniffed.Escape),
-    newline: text(sniffed.NewLineDelimiter),
-    header: input.csv?.header ?? Boolean(sniffed.HasHeader),
-  };
-}
-
-function firstLine(error: unknown): string {
+export function firstLine(error: unknown): string {
   return String((error as Error).message ?? error).split("\n")[0].slice(0, 500);
 }

@@ -4,7 +4,7 @@ import { ContractViolationError } from "../errors.ts";
 import type { Engine } from "../engine/engine.ts";
 import { quoteIdent } from "../engine/sql.ts";
 import { inferenceCandidates, type Candidate, type NumberStyle } from "./castExpression.ts";
-import { FILE_POSITION, type SourceColumn } from "./loadSource.ts";
+import type { SourceColumn } from "./loadSource.ts";
 
 /** A column with the type silver stores it as, and the layout of its text when that was inferred. */
 export type TypedColumn = SourceColumn & { type: string; format?: string };
@@ -58,11 +58,12 @@ export async function resolveTypes(
   columns: readonly SourceColumn[],
   table: string,
   style: NumberStyle,
+  position: string,
 ): Promise<TypedColumn[]> {
   const toInfer = columns.filter((c) => !dataset.columns[c.name] && c.sourceType === "VARCHAR");
   const inferred = new Map<string, { type: string; format?: string }>();
   if (toInfer.length) {
-    const survivors = await sampleCandidates(engine, toInfer, table, inferenceCandidates(style));
+    const survivors = await sampleCandidates(engine, toInfer, table, position, inferenceCandidates(style));
     // Each round checks every column's narrowest surviving candidate on all rows in one scan.
     const pending = new Map(toInfer.map((c, i) => [c.name, survivors[i]]));
     for (const [name, left] of pending) {
@@ -114,13 +115,13 @@ async function emptyColumns(engine: Engine, names: readonly string[], table: str
  * For each column, the candidates every sampled value passes, narrowest first. A column with no
  * value in the sample keeps every candidate: the whole-table checks decide.
  */
-async function sampleCandidates(engine: Engine, columns: readonly SourceColumn[], table: string, candidates: Candidate[]) {
+async function sampleCandidates(engine: Engine, columns: readonly SourceColumn[], table: string, position: string, candidates: Candidate[]) {
   const aggregates = columns.flatMap((c, i) => {
     const v = quoteIdent(c.name);
     return [`count(${v}) AS "n${i}"`, ...candidates.map((cand, j) => `count_if(${cand.test(v)}) AS "c${i}_${j}"`)];
   });
   const [counts] = await engine.rows<Record<string, bigint>>(
-    `SELECT ${aggregates.join(", ")} FROM ${table} WHERE ${FILE_POSITION} <= ${SAMPLE_ROWS}`,
+    `SELECT ${aggregates.join(", ")} FROM ${table} WHERE ${position} <= ${SAMPLE_ROWS}`,
   );
   return columns.map((_, i) => candidates.filter((_, j) => counts[`c${i}_${j}`] === counts[`n${i}`]));
 }

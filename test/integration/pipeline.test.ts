@@ -31,6 +31,7 @@ describe("the state machine on the bundled sample", () => {
       quarantinedRows: 1,
       droppedRows: 1,
       goldRows: 21,
+      quarantinedShare: 0.0625,
     });
   });
 

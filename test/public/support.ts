@@ -49,6 +49,9 @@ export const TERMINAL_TYPES = [
   "MalformedFileError",
   "ContractViolationError",
   "RowCountMismatchError",
+  "QualityGateError",
+  "TooManyPartitionsError",
+  "UnmatchedDatasetError",
 ];
 
 /** Lower snake_case ASCII, as README's "Names columns" promises. */

@@ -8,7 +8,10 @@ import {
   isTerminal,
   MalformedFileError,
   ResourceLimitError,
+  QualityGateError,
   RowCountMismatchError,
+  TooManyPartitionsError,
+  UnmatchedDatasetError,
   SourceMissingError,
   TERMINAL_ERROR_NAMES,
   TerminalError,
@@ -25,6 +28,9 @@ const TERMINAL_CLASSES = [
   MalformedFileError,
   ContractViolationError,
   ResourceLimitError,
+  QualityGateError,
+  TooManyPartitionsError,
+  UnmatchedDatasetError,
 ];
 
 /** An error shaped like an AWS SDK v3 service exception. */

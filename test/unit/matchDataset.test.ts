@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defineConfig } from "../../core/config/defineConfig.ts";
-import { matchDataset } from "../../core/config/matchDataset.ts";
+import { checkInferredCap, matchDataset } from "../../core/config/matchDataset.ts";
+import { UnmatchedDatasetError } from "../../core/errors.ts";
 
 function config() {
   return defineConfig({
@@ -116,5 +117,30 @@ describe("matchDataset", () => {
     const dataset = matchDataset(cfg, "sales/x.csv");
 
     expect(dataset.name).toBe("sales");
+  });
+});
+
+describe("unmatched files", () => {
+  it("are rejected with UnmatchedDatasetError naming the setting when unmatched is reject", () => {
+    const cfg = defineConfig({ datasets: [{ name: "sales", match: ["sales/**"] }], unmatched: "reject" });
+
+    expect(matchDataset(cfg, "incoming/sales/a.csv").name).toBe("sales");
+    expect(() => matchDataset(cfg, "incoming/stranger/a.csv")).toThrow(UnmatchedDatasetError);
+    expect(() => matchDataset(cfg, "incoming/stranger/a.csv")).toThrow(/unmatched: "reject"/);
+    expect(() => matchDataset(cfg, "incoming/a.csv", "forced_name")).toThrow(UnmatchedDatasetError);
+  });
+
+  it("may create inferred datasets up to maxInferredDatasets, then fail naming the setting", () => {
+    const cfg = defineConfig({ datasets: [{ name: "sales", match: ["sales/**"] }], maxInferredDatasets: 2 });
+
+    expect(cfg.unmatched).toBe("infer");
+    expect(() => checkInferredCap(cfg, "b", ["sales", "a"], "incoming/b/x.csv")).not.toThrow();
+    expect(() => checkInferredCap(cfg, "a", ["sales", "a", "b"], "incoming/a/x.csv")).not.toThrow();
+    expect(() => checkInferredCap(cfg, "sales", ["a", "b"], "incoming/sales/x.csv")).not.toThrow();
+    expect(() => checkInferredCap(cfg, "c", ["sales", "a", "b"], "incoming/c/x.csv")).toThrow(/maxInferredDatasets 2/);
+  });
+
+  it("defaults to a cap of 50 inferred datasets", () => {
+    expect(defineConfig({ datasets: [] }).maxInferredDatasets).toBe(50);
   });
 });

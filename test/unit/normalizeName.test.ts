@@ -35,11 +35,17 @@ describe("normalizeName", () => {
   });
 
   it("returns an empty name for a header with no letters or digits", () => {
-    const headers = ["", "   ", "!!!", "日本語"];
+    const headers = ["", "   ", "!!!"];
 
     const names = headers.map(normalizeName);
 
-    expect(names).toEqual(["", "", "", ""]);
+    expect(names).toEqual(["", "", ""]);
+  });
+
+  it("transliterates other scripts readably instead of dropping their names", () => {
+    const names = ["Имя", "Город", "価格", "Ελληνικά"].map(normalizeName);
+
+    expect(names).toEqual(["imya", "gorod", "si_ge", "ellinika"]);
   });
 });
 
@@ -70,13 +76,13 @@ describe("normalizeNames", () => {
     expect(names[1]).toBe("a_2");
   });
 
-  it("renames the partition names year, month and day so they cannot clash with silver paths", () => {
-    const headers = ["Year", "month", "DAY", "weekday"];
+  it("renames the partition names and DuckDB's rowid so they cannot clash with the pipeline's own", () => {
+    const headers = ["Year", "month", "DAY", "weekday", "ROWID", "_row_hash", "__row"];
 
     const names = normalizeNames(headers);
 
-    expect(RESERVED_NAMES).toEqual(["year", "month", "day"]);
-    expect(names).toEqual(["year_2", "month_2", "day_2", "weekday"]);
+    expect(RESERVED_NAMES).toEqual(["year", "month", "day", "rowid"]);
+    expect(names).toEqual(["year_2", "month_2", "day_2", "weekday", "rowid_2", "row_hash", "row"]);
   });
 
   it("prefixes names that start with a digit so they are valid identifiers", () => {

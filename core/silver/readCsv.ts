@@ -1,0 +1,83 @@
+import { createReadStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Engine } from "../engine/engine.ts";
+import { Params, quoteLiteral } from "../engine/sql.ts";
+import { EmptyFileError, MalformedFileError } from "../errors.ts";
+import { MAX_RECORD_BYTES, sniffLayout, type CsvDeclared, type CsvLayout } from "../format/csvLayout.ts";
+import type { CsvChars } from "../format/csvRecords.ts";
+import { splitCsv, type SplitResult } from "../format/splitCsv.ts";
+import type { CsvDialect } from "./loadSource.ts";
+
+/** Bytes the layout is decided from. */
+const SAMPLE_BYTES = 1 << 20;
+
+/** A CSV file ready to read: the reader SQL over its well-formed records, and what the split found. */
+export type CsvSource = { reader: string; names: string[]; dialect: CsvDialect; layout: CsvLayout; split: SplitResult };
+
+/**
+ * Reads a UTF-8 CSV file in one fixed dialect: decided on a sample (or declared), then the file is
+ * split once so each malformed record is set aside with its line and raw text (into the
+ * `malformed` table) instead of changing how the others are read. DuckDB then reads the
+ * well-formed records with every option explicit, nothing left to its sniffer.
+ */
+export async function readCsv(
+  engine: Engine,
+  input: { path: string; fileName: string; csv?: CsvDeclared; workDir: string; damaged?: boolean },
+  params: Params,
+): Promise<CsvSource> {
+  const declared = input.csv ?? {};
+  const { sample, eof } = await readSample(input.path);
+  const preferred = declared.delimiter ? undefined : await duckdbSniff(engine, input.path);
+  const layout = sniffLayout(sample, eof, declared, input.fileName, preferred);
+  await mkdir(input.workDir, { recursive: true });
+  const records = join(input.workDir, "records.csv");
+  const rejects = join(input.workDir, "rejects.ndjson");
+  const split = await splitCsv(input.path, layout, records, rejects, input.damaged).catch((error) => {
+    throw error instanceof MalformedFileError ? new MalformedFileError(`${input.fileName}: ${error.message}`, { cause: error }) : error;
+  });
+  if (split.records === 0) throw new EmptyFileError(`${input.fileName} has no data rows`);
+  if (split.malformed > 0) {
+    await engine.run(
+      `CREATE TABLE malformed AS SELECT * FROM read_json($1, format = 'newline_delimited',
+         columns = {row: 'BIGINT', line: 'BIGINT', raw: 'VARCHAR', reason: 'VARCHAR'})`,
+      [rejects],
+    );
+  }
+  // Positional names: the file's own header cells may be anything, they are normalized later.
+  const columns = [`'__row': 'BIGINT'`, ...Array.from({ length: layout.fields }, (_, i) => `${quoteLiteral(`c${i}`)}: 'VARCHAR'`)];
+  params.add(records);
+  const reader = `read_csv($1, auto_detect = false, header = false, new_line = '\\n', strict_mode = false,
+    delim = ${params.add(layout.delimiter)}, quote = ${params.add(layout.quote)}, escape = ${params.add(layout.escape)},
+    max_line_size = ${MAX_RECORD_BYTES * 2}, columns = {${columns.join(", ")}})`;
+  return {
+    reader,
+    names: layout.names,
+    layout,
+    split,
+    dialect: { delimiter: layout.delimiter, quote: layout.quote, escape: layout.escape, newline: JSON.stringify(layout.newline).slice(1, -1), header: layout.headerRows > 0 },
+  };
+}
+
+
+async function readSample(path: string): Promise<{ sample: Buffer; eof: boolean }> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of createReadStream(path, { start: 0, end: SAMPLE_BYTES })) {
+    parts.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  const all = Buffer.concat(parts, size);
+  return { sample: all.subarray(0, SAMPLE_BYTES), eof: size <= SAMPLE_BYTES };
+}
+
+/** DuckDB's own sniffer, which breaks near-ties between dialects that explain the sample equally well. */
+async function duckdbSniff(engine: Engine, path: string): Promise<CsvChars | undefined> {
+  try {
+    const [s] = await engine.rows<Record<string, unknown>>(`SELECT Delimiter, Quote, Escape FROM sniff_csv($1, all_varchar = true)`, [path]);
+    const text = (v: unknown) => (v === "(empty)" || v === undefined || v === null ? "" : String(v));
+    return { delimiter: text(s.Delimiter), quote: text(s.Quote), escape: text(s.Escape) };
+  } catch {
+    return undefined;
+  }
+}

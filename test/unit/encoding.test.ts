@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import * as v from "valibot";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DatasetSchema } from "../../core/config/dataset.ts";
+import { Engine } from "../../core/engine/engine.ts";
+import { scanUtf8 } from "../../core/format/encoding.ts";
+import { cleanFile, type CleanResult } from "../../core/silver/cleanFile.ts";
+import { silverContext } from "../helpers/silverContext.ts";
+
+let root: string;
+let db: DuckDBInstance;
+let reader: DuckDBConnection;
+beforeAll(async () => {
+  db = await DuckDBInstance.create(":memory:", { threads: "1" });
+  reader = await db.connect();
+});
+afterAll(() => {
+  reader.closeSync();
+  db.closeSync();
+});
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "encoding-"));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const dataset = (input: Record<string, unknown> = {}) => v.parse(DatasetSchema, { name: "shops", match: ["shops/**"], ...input });
+
+async function clean(bytes: Buffer, ds = dataset()): Promise<CleanResult> {
+  const path = join(root, "shops.csv");
+  writeFileSync(path, bytes);
+  const engine = await Engine.open({ scratchDir: join(root, "scratch"), threads: 1 });
+  try {
+    return await cleanFile(engine, { path, format: "csv", dataset: ds, ctx: silverContext("shops.csv"), outDir: join(root, "out") });
+  } finally {
+    engine.close();
+  }
+}
+
+async function rows(sql: string, params: string[]): Promise<Record<string, unknown>[]> {
+  return (await reader.runAndReadAll(sql, params)).getRowObjectsJS() as Record<string, unknown>[];
+}
+
+/** 40 shops in UTF-8 with accents, two of them holding a byte that is not UTF-8 (a stray Latin-1 é). */
+function shops(): { bytes: Buffer; names: string[] } {
+  const names = Array.from({ length: 40 }, (_, i) => `café ${i} Straße`);
+  const lines = names.map((n, i) => Buffer.concat([Buffer.from(`${i + 1},`), i === 7 || i === 30 ? Buffer.from([0x43, 0x61, 0x66, 0xe9]) : Buffer.from(n), Buffer.from("\n")]));
+  return { bytes: Buffer.concat([Buffer.from("id,name\n"), ...lines]), names };
+}
+
+describe("encodings decided per file", () => {
+  it("keeps a UTF-8 file with a few invalid bytes as UTF-8 and quarantines the rows holding them", async () => {
+    const { bytes, names } = shops();
+
+    const r = await clean(bytes);
+
+    expect(r.encoding).toBe("utf-8");
+    expect(r.invalidSequences).toBe(2);
+    const silver = await rows(`SELECT id, name FROM read_parquet($1, hive_partitioning = false) ORDER BY id`, [`${r.silverDir}/**/*.parquet`]);
+    expect(silver.map((x) => x.name)).toEqual(names.filter((_, i) => i !== 7 && i !== 30));
+    const q = await rows(`SELECT _row_number, _rule, _reason FROM read_parquet($1) ORDER BY 1`, [r.quarantineFile!]);
+    expect(q.map((x) => [Number(x._row_number), x._rule])).toEqual([[8, "malformed_row"], [31, "malformed_row"]]);
+    expect(String(q[0]._reason)).toContain("invalid UTF-8");
+    expect(r.stats).toMatchObject({ inputRows: 40, silverRows: 38, quarantinedRows: 2 });
+  });
+
+  it("replaces the invalid bytes and keeps their rows when the dataset says so", async () => {
+    const r = await clean(shops().bytes, dataset({ invalidBytes: "replace" }));
+
+    expect(r.stats).toMatchObject({ inputRows: 40, silverRows: 40, quarantinedRows: 0 });
+    const [row] = await rows(`SELECT name FROM read_parquet($1, hive_partitioning = false) WHERE id = 8`, [`${r.silverDir}/**/*.parquet`]);
+    expect(row.name).toBe("Caf\uFFFD");
+  });
+
+  it("still reads a Windows-1252 file as Windows-1252", async () => {
+    const r = await clean(Buffer.from("id,name\n1,café Straße\n2,Zoë\n", "latin1"));
+
+    expect(r.encoding).toBe("windows-1252");
+    const silver = await rows(`SELECT name FROM read_parquet($1, hive_partitioning = false) ORDER BY id`, [`${r.silverDir}/**/*.parquet`]);
+    expect(silver.map((x) => x.name)).toEqual(["café Straße", "Zoë"]);
+  });
+
+  it("counts valid multi-byte sequences and invalid bytes", async () => {
+    const path = join(root, "scan.txt");
+    writeFileSync(path, Buffer.concat([Buffer.from("é€😀"), Buffer.from([0xe9, 0x41, 0x80, 0xc0, 0xaf, 0xed, 0xa0, 0x80])]));
+    // é, € and 😀 are valid; a lone é byte, a stray continuation, an overlong C0 AF and a surrogate are not.
+    expect(await scanUtf8(path)).toMatchObject({ valid: 3 });
+    expect((await scanUtf8(path)).invalid).toBeGreaterThanOrEqual(4);
+  });
+});
