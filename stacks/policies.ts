@@ -38,7 +38,7 @@ export type ResourcePolicyDocument = {
 function catalogTables(databaseArn: string): Permission {
   const [prefix, name] = databaseArn.split(":database/");
   return {
-    actions: ["glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable"],
+    actions: ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable"],
     resources: [`${prefix}:catalog`, databaseArn, `${prefix}:table/${name}/*`],
   };
 }

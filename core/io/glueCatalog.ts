@@ -2,7 +2,6 @@ import {
   CreateDatabaseCommand,
   CreateTableCommand,
   GetTableCommand,
-  GetTablesCommand,
   UpdateTableCommand,
   type GlueClient,
   type Table,
@@ -78,18 +77,6 @@ export class GlueCatalog {
       if (isNotFound(error)) return undefined;
       throw error;
     }
-  }
-
-  /** Every table of the database. */
-  async list(): Promise<TableDefinition[]> {
-    const tables: TableDefinition[] = [];
-    let token: string | undefined;
-    do {
-      const out = await this.glue.send(new GetTablesCommand({ DatabaseName: this.database, NextToken: token }));
-      tables.push(...(out.TableList ?? []).map(tableDefinition));
-      token = out.NextToken;
-    } while (token);
-    return tables;
   }
 
   /** Creates the database (the local world's setup; on AWS the deployment does it). */

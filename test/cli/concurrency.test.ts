@@ -59,7 +59,7 @@ describe("etl run --concurrency", () => {
 
     const lake = join(state, "lake", "etl-lake");
     const gold = await query(
-      `SELECT order_date::VARCHAR AS d, product, orders, units FROM read_parquet('${lake}/gold/**/*.parquet', hive_partitioning = false) ORDER BY ALL`,
+      `SELECT order_date::VARCHAR AS d, product, orders, units FROM read_parquet('${lake}/gold/daily_sales_by_product/**/*.parquet', hive_partitioning = false) ORDER BY ALL`,
     );
     const expected = await query(
       `SELECT order_date::VARCHAR AS d, product, count(*) AS orders, sum(quantity) AS units

@@ -60,7 +60,8 @@ export async function lakeView(stateDir: string) {
   const db = await DuckDBInstance.create(":memory:");
   const conn = await db.connect();
   const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS();
-  const files = (layer: string) => `read_parquet('${lake}/${layer}/**/*.parquet', hive_partitioning = false)`;
+  // Gold models differ in columns: read them by name, each model's rows keeping its own.
+  const files = (layer: string) => `read_parquet('${lake}/${layer}/**/*.parquet', hive_partitioning = false, union_by_name = true)`;
   const has = (layer: string) => {
     try {
       return readdirSync(join(lake, layer)).length > 0;
@@ -74,7 +75,8 @@ export async function lakeView(stateDir: string) {
       silverHashes: has("silver") ? (await rows(`SELECT _row_hash FROM ${files("silver")} ORDER BY 1`)).map((r) => r._row_hash) : [],
       gold: has("gold")
         ? JSON.stringify(await rows(`SELECT COLUMNS(c -> c NOT LIKE '\\_%' ESCAPE '\\') FROM ${files("gold")} ORDER BY ALL`), (_k, v) =>
-            typeof v === "bigint" ? Number(v) : v,
+            // An average is a float sum, whose last bits depend on the order DuckDB's threads add in.
+            typeof v === "bigint" ? Number(v) : typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v,
           )
         : "[]",
       quarantineRows: has("quarantine") ? Number((await rows(`SELECT count(*) AS n FROM ${files("quarantine")}`))[0].n) : 0,

@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
-const state = mkdtempSync(join(tmpdir(), "etl-rebuild-"));
-afterAll(() => rmSync(state, { recursive: true, force: true }));
+const work = mkdtempSync(join(tmpdir(), "etl-rebuild-"));
+// The state dir is etl's own; the configs live beside it (a state dir holds only what etl made).
+const state = join(work, "state");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function etl(...args: string[]) {
   return spawnSync(process.execPath, ["cli/bin/etl.mjs", ...args], { encoding: "utf8", env: { ...process.env, ETL_LOG_LEVEL: "" } });
@@ -13,7 +15,7 @@ function etl(...args: string[]) {
 
 /** A config file with the sales dataset and one model `perf` of the given grain and metrics. */
 function config(name: string, grain: string, metrics: string): string {
-  const path = join(state, name);
+  const path = join(work, name);
   writeFileSync(
     path,
     `import { defineConfig } from ${JSON.stringify(resolve("core/config/defineConfig.ts"))};

@@ -37,7 +37,7 @@ describe("ETL_FAULT=kill:<step>, then etl redrive <jobId>", () => {
     expect(redrive.stderr).toContain(`interrupted: job ${jobId}`);
     expect(redrive.code).toBe(0);
     expect(redrive.json).toHaveLength(1);
-    expect(redrive.json[0]).toMatchObject({ jobId, status: "SUCCESS", stats: { silverRows: 12, goldRows: 12 } });
+    expect(redrive.json[0]).toMatchObject({ jobId, status: "SUCCESS", stats: { silverRows: 12, goldRows: 21 } });
     // extract is killed before it records the job: the redrive is then its first attempt.
     expect(jobOf(state, jobId)).toMatchObject({ status: "SUCCESS", attempts: step === "extract" ? 1 : 2 });
     expect(await lakeView(state)).toEqual(clean);

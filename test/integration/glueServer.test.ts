@@ -33,7 +33,7 @@ describe("the local Glue stand-in, through @aws-sdk/client-glue", () => {
     expect(await catalog.ensure([jobsTable("lake"), quarantineTable("lake", "sales")])).toEqual(["jobs", "quarantine_sales"]);
 
     expect(await catalog.get("jobs")).toEqual(jobsTable("lake"));
-    expect((await catalog.list()).map((t) => t.name)).toEqual(["jobs", "quarantine_sales"]);
+    expect((await catalog.get("quarantine_sales"))?.name).toBe("quarantine_sales");
     const stored = JSON.parse(readFileSync(join(dir, "etl", "jobs.json"), "utf8"));
     expect(stored).toMatchObject({ Name: "jobs", DatabaseName: "etl", TableType: "EXTERNAL_TABLE" });
     expect(stored.Parameters["projection.month.digits"]).toBe("2");

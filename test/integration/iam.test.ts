@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GetObjectCommand, HeadObjectCommand, DeleteObjectsCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
@@ -85,6 +88,12 @@ async function scenario(p: TestPipeline): Promise<Observed[]> {
     corrected = r.output;
     return r;
   });
+  // A file with a column the dataset did not have: its schema evolves and load updates the silver table.
+  runs.push(async () => {
+    const extra = join(mkdtempSync(join(tmpdir(), "etl-iam-")), "sales-coupon.csv");
+    writeFileSync(extra, "order_id,customer_name,product,quantity,unit_price,order_date,coupon\n9001,Zoe,Laptop,1,999.00,2024-03-09,SPRING\n");
+    return execute(await p.runtime.upload(extra, "incoming/sales-coupon.csv"));
+  });
   runs.push(async () => {
     const { handler } = await import("../../functions/archive.ts");
     return handler({ extract: corrected?.extract }).then(() => ({ status: "SUCCEEDED" }), (e: Error) => ({ status: "FAILED", error: e.name }));
@@ -153,6 +162,7 @@ describe("IAM enforced locally", () => {
     expect(baseline.map(({ history, ...seen }) => seen)).toEqual([
       { status: "SUCCEEDED", error: undefined, alerts: ["SUCCESS"] },
       { status: "SUCCEEDED", error: undefined, alerts: [] },
+      { status: "SUCCEEDED", error: undefined, alerts: ["SUCCESS"] },
       { status: "SUCCEEDED", error: undefined, alerts: ["SUCCESS"] },
       { status: "SUCCEEDED", error: undefined, alerts: [] },
       { status: "SUCCEEDED", error: undefined, alerts: [] },
