@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   run: { summary: "run the pipeline locally on files (emulated AWS, same code)", load: () => import("./commands/run.ts") },
   redrive: { summary: "resume a failed or interrupted job at the step it stopped", load: () => import("./commands/redrive.ts") },
   jobs: { summary: "list the jobs of a state dir (read-only: never waits for a writer)", load: () => import("./commands/jobs.ts") },
+  job: { summary: "show one job: steps, timings, outputs, error and the command that fixes it", load: () => import("./commands/job.ts") },
 };
 
 function version(): string {

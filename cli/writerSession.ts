@@ -6,7 +6,7 @@ import { printJob } from "./jobOutput.ts";
 import type { CommonOptions } from "./options.ts";
 
 /** Options of a writing command (run, redrive). */
-export type WriterOptions = CommonOptions & { config?: string; lockWait: number };
+export type WriterOptions = CommonOptions & { config?: string; lockWait: number; memory?: number };
 
 /**
  * What `run` and `redrive` share: the runtime on the state dir (lock, marker, journals), the
@@ -15,6 +15,8 @@ export type WriterOptions = CommonOptions & { config?: string; lockWait: number 
 export async function openWriter(command: string, opts: WriterOptions, config: EtlConfig, extra: Partial<RuntimeOptions> = {}) {
   const [{ LocalRuntime }, { jobResult }] = await Promise.all([import("../local/runtime.ts"), import("../local/jobResult.ts")]);
   process.env.ETL_LOG_LEVEL ??= opts.verbose ? "info" : "warn";
+  // Read by core/engine/engineLimits.ts when the steps' services are built, after the runtime starts.
+  if (opts.memory !== undefined) process.env.ETL_MEMORY_MB = String(opts.memory);
   const stateDir = resolve(opts.stateDir);
   const lakeDir = join(stateDir, "lake");
   const runtime: LocalRuntime = await LocalRuntime.start({

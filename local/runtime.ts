@@ -36,7 +36,7 @@ export type ExecutionOutcome = {
 };
 
 /** Which execution a progress callback is about. */
-export type ExecutionRef = { name: string; key: string };
+export type ExecutionRef = { name: string; key: string; jobId?: string };
 
 /** An execution whose process ended before it did, found when a writing command starts. */
 export type InterruptedJob = { jobId?: string; executionName: string; state?: string; key: string; pid: number };
@@ -58,6 +58,8 @@ export type RuntimeOptions = {
   iam?: false | { permissions?: Record<FunctionName, Permission[]> };
   /** Called as an execution enters each state. */
   onState?: (state: string, execution: ExecutionRef) => void;
+  /** Called as an execution leaves a state it completed (not one that failed or was caught). */
+  onStateExited?: (state: string, execution: ExecutionRef) => void;
   /** The writing command, named in the state dir's lock (default `runtime`). */
   command?: string;
   /** How long to wait for another writer's lock on the state dir before refusing (default 0). */
@@ -299,7 +301,7 @@ export class LocalRuntime {
         StateMachine: { Id: STATE_MACHINE_ARN, Name: LOCAL_NAMES.stateMachine },
       },
     });
-    const progress = this.follow(execution.eventLogs, journal, { name, key: keyOf(event) });
+    const progress = this.follow(execution.eventLogs, journal, { name, key: keyOf(event), jobId: jobIdOf(event) });
     try {
       const output = (await execution.result) as Record<string, unknown>;
       await progress;
@@ -394,7 +396,10 @@ export class LocalRuntime {
         this.options.onState?.(state, ref);
       } else if (e.type === "StateRetried") journal.append({ type: "StateRetried", at, state, attempt: e.retry?.attempt ?? 0 });
       else if (e.type === "StateCaught") journal.append({ type: "StateCaught", at, state });
-      else if (e.type === "StateExited") journal.append({ type: "StateExited", at, state });
+      else if (e.type === "StateExited") {
+        journal.append({ type: "StateExited", at, state });
+        this.options.onStateExited?.(state, ref);
+      }
     }
   }
 
