@@ -1,7 +1,7 @@
 import type { EtlConfig } from "./defineConfig.ts";
 import type { Dataset } from "./dataset.ts";
 import { DatasetSchema } from "./dataset.ts";
-import { globToRegExp } from "./globToRegExp.ts";
+import { matchesGlob } from "./keyGlob.ts";
 import { normalizeName } from "../naming/normalizeName.ts";
 import * as v from "valibot";
 
@@ -17,13 +17,33 @@ export const INCOMING_PREFIX = "incoming/";
  * stem for a file directly under `incoming/`), with no declared columns.
  */
 export function matchDataset(config: EtlConfig, key: string, forced?: string): Dataset {
+  return explainDataset(config, key, forced).dataset;
+}
+
+/** Why a key got its dataset: the glob that matched, the name an uploader gave, or none (inferred). */
+export type DatasetMatch = { dataset: Dataset; reason: string; glob?: string; inferred: boolean };
+
+/** The dataset of a key, as `matchDataset` picks it, with the reason in words for `etl run` and `etl check`. */
+export function explainDataset(config: EtlConfig, key: string, forced?: string): DatasetMatch {
   const relative = key.startsWith(INCOMING_PREFIX) ? key.slice(INCOMING_PREFIX.length) : key;
   if (forced) {
     const name = datasetName(forced);
-    return config.datasets.find((d) => d.name === name) ?? inferredDataset(name);
+    const declared = config.datasets.find((d) => d.name === name);
+    return declared
+      ? { dataset: declared, reason: `named by the upload's ${DATASET_METADATA} metadata`, inferred: false }
+      : { dataset: inferredDataset(name), reason: `named ${name} by the upload's metadata, which no dataset declares; inferred`, inferred: true };
   }
-  const hit = config.datasets.find((d) => d.match.some((g) => globToRegExp(g).test(relative)));
-  return hit ?? inferredDataset(inferredName(relative));
+  for (const d of config.datasets) {
+    const glob = d.match.find((g) => matchesGlob(g, relative));
+    if (glob) return { dataset: d, reason: `glob ${glob} matched ${relative}`, glob, inferred: false };
+  }
+  const name = inferredName(relative);
+  const globs = config.datasets.flatMap((d) => d.match);
+  return {
+    dataset: inferredDataset(name),
+    reason: `no glob matched ${relative}${globs.length ? ` (tried ${globs.join(", ")})` : ""}; became inferred dataset ${name}`,
+    inferred: true,
+  };
 }
 
 function inferredName(relative: string): string {
