@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { DatasetSchema } from "./dataset.ts";
+import { closest, issueMessage } from "./configIssues.ts";
 import { GoldModelSchema, type GoldModel } from "./goldModel.ts";
 
 /** The whole user config: datasets, gold models, alert routing. */
@@ -13,6 +14,13 @@ export const EtlConfigSchema = v.pipe(
   v.check((c) => new Set(c.gold.map((g) => g.name)).size === c.gold.length, "Gold model names must be unique"),
   v.rawCheck(({ dataset, addIssue }) => {
     if (dataset.typed) for (const problem of goldProblems(dataset.value)) addIssue({ message: problem });
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    for (const p of columnTypos(dataset.value.datasets)) {
+      const path = p.path.map((key) => ({ type: "object", origin: "value", input: {}, key, value: undefined }) as const);
+      addIssue({ message: p.message, path: path as unknown as [v.IssuePathItem, ...v.IssuePathItem[]] });
+    }
   }),
 );
 
@@ -44,6 +52,31 @@ function goldProblems(config: { datasets: { name: string; columns: Record<string
   return problems;
 }
 
+/**
+ * A dedup key or eventTime that is not a declared column but is one letter or so away from one is
+ * a typo in the config, not a column the files will bring: found here, it names the field and
+ * the declared columns instead of failing every file for lacking a column.
+ */
+function columnTypos(datasets: { name: string; columns: Record<string, unknown>; dedupKeys?: string[]; eventTime?: string }[]) {
+  const found: { path: (string | number)[]; message: string }[] = [];
+  datasets.forEach((d, i) => {
+    const declared = Object.keys(d.columns);
+    const check = (column: string, path: (string | number)[]) => {
+      if (declared.includes(column)) return;
+      const guess = closest(column, declared);
+      if (guess) {
+        found.push({
+          path: ["datasets", i, ...path],
+          message: `${column} is not a declared column of ${d.name}; did you mean ${guess}? (declared: ${declared.join(", ")})`,
+        });
+      }
+    };
+    (d.dedupKeys ?? []).forEach((k, j) => check(k, ["dedupKeys", j]));
+    if (d.eventTime) check(d.eventTime, ["eventTime"]);
+  });
+  return found;
+}
+
 /** The config as the user writes it. */
 export type EtlConfigInput = v.InferInput<typeof EtlConfigSchema>;
 /** The validated config with defaults filled in. */
@@ -53,7 +86,7 @@ export type EtlConfig = v.InferOutput<typeof EtlConfigSchema>;
 export function defineConfig(input: EtlConfigInput): EtlConfig {
   const result = v.safeParse(EtlConfigSchema, input);
   if (!result.success) {
-    const lines = result.issues.map((i) => `  - ${v.getDotPath(i) ?? "(config)"}: ${i.message}`);
+    const lines = [...new Set(result.issues.map((i) => `  - ${issueMessage(EtlConfigSchema, i)}`))];
     throw new Error(`Invalid ETL config:\n${lines.join("\n")}`);
   }
   return result.output;
