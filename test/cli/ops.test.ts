@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -110,5 +110,38 @@ describe("etl run's dataset explanation and --json", () => {
     const run = etl(["run", FILE, "--memory", "100", "--state-dir", join(tmp, "mem")]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("at least 384");
+  });
+});
+
+describe("etl check", () => {
+  it("writes nothing and predicts the dataset, schema, rows and quarantine that etl run then produces", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "etl-check-cwd-"));
+    const file = join(process.cwd(), FILE);
+    const checked = etl(["check", file, "--json"], { cwd });
+    expect(checked.code).toBe(0);
+    expect(readdirSync(cwd)).toEqual([]);
+    const [c] = checked.json;
+    expect(c).toMatchObject({ dataset: "sales", match: "glob sales*.csv matched sales.csv", format: { format: "csv", encoding: "utf-8" } });
+    expect(c.quarantine).toMatchObject([{ _rule: "type", _column: "quantity", _reason: "quantity: two is not a valid integer" }]);
+    expect(c.rows[0]).toHaveProperty("order_date");
+
+    const state = join(tmp, "checked");
+    const [run] = etl(["run", FILE, "--state-dir", state, "--json"]).json;
+    expect(run.dataset).toBe(c.dataset);
+    expect({ ...run.stats, goldRows: 0 }).toEqual({ ...c.stats, goldRows: 0 });
+    const [detail] = etl(["job", run.jobId, "--state-dir", state, "--json"]).json;
+    expect(detail.columns).toEqual(c.columns);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it("names a file that would fail and exits 1; a config typo exits 2 naming the field", () => {
+    const bad = etl(["check", "test/fixtures/sales-workbook.csv"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain("would fail: UnsupportedFormatError");
+    const config = join(tmp, "typo.config.ts");
+    writeFileSync(config, `export default { datasets: [{ name: "s", match: ["*.csv"], columns: { id: { type: "integer", requried: true } } }] };\n`);
+    const typo = etl(["check", "--config", config]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('unknown option "requried"; did you mean required?');
   });
 });
