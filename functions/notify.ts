@@ -18,6 +18,7 @@ export const handler = defineStep("notify", NotifyInputSchema, async ({ extract 
   await ctx.jobs.finish(job.jobId, status);
   const record = (await ctx.jobs.get(job.jobId))!;
   if (record.status !== "SUCCESS") return { status: record.status };
+  if (ctx.config.alerts.success === "none") return { status: "SUCCESS" as const };
   const durationMs = Date.parse(record.finished_at ?? record.updated_at) - Date.parse(record.started_at);
   const message = successMessage(record, ctx.settings.ETL_LAKE_BUCKET, durationMs);
   try {

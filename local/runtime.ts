@@ -329,7 +329,15 @@ export class LocalRuntime {
     const handler = this.handlers[step];
     const call = asLambdaTask(async (input) => {
       if (step === "fail") return handler(input);
-      this.faults.beforeStep(step, attempt.name);
+      try {
+        this.faults.beforeStep(step, attempt.name);
+      } catch (fault) {
+        // A handler's first act is to record its step in the job: an injected failure looks the
+        // same, so the job record, the alert and `etl job` name the step the fault was put in.
+        const jobId = (input as { extract?: { job?: { jobId?: string } } } | undefined)?.extract?.job?.jobId;
+        if (jobId) await (await import("../functions/services.ts")).getServices(step).jobs.enterStep(jobId, step);
+        throw fault;
+      }
       return stepScope.run({ step, execution: attempt.name }, () => handler(input));
     });
     return async (input) => {

@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import type { Command } from "commander";
 import type { JobRecord } from "../../core/job/jobRecord.ts";
 import { consoleLink } from "../../core/job/messages.ts";
-import { remedy } from "../../core/job/remedy.ts";
+import { isTerminalType, remedy } from "../../core/job/remedy.ts";
 import { STEPS, stateName } from "../../core/steps.ts";
 import { LOCAL_NAMES } from "../../local/localEnv.ts";
 import { colour } from "../colour.ts";
@@ -35,7 +35,7 @@ export function jobDetail(job: JobRecord, dir: string, interrupted: boolean, sta
   const executionName = job.execution_id.split(":").pop() ?? "";
   const fix =
     job.status === "FAILED" && job.error
-      ? remedy({ jobId: job.job_id, sourceKey: job.source.key }, job.error, stateDirArg(stateDir))
+      ? remedy({ jobId: job.job_id, sourceKey: job.source.key }, job.error.step, isTerminalType(job.error.type), stateDirArg(stateDir))
       : interrupted
         ? { redrivable: true, command: `etl redrive ${job.job_id}${stateDirArg(stateDir)}`, action: "Its process ended mid-step: redrive resumes it there." }
         : undefined;

@@ -8,7 +8,14 @@ export const EtlConfigSchema = v.pipe(
   v.strictObject({
     datasets: v.array(DatasetSchema),
     gold: v.optional(v.array(GoldModelSchema), []),
-    alerts: v.optional(v.strictObject({ email: v.optional(v.pipe(v.string(), v.email())) }), {}),
+    alerts: v.optional(
+      v.strictObject({
+        email: v.optional(v.pipe(v.string(), v.email())),
+        /** Success summaries: one per job (`all`, the default) or none; failures always alert. */
+        success: v.optional(v.picklist(["all", "none"]), "all"),
+      }),
+      {},
+    ),
   }),
   v.check((c) => new Set(c.datasets.map((d) => d.name)).size === c.datasets.length, "Dataset names must be unique"),
   v.check((c) => new Set(c.gold.map((g) => g.name)).size === c.gold.length, "Gold model names must be unique"),
