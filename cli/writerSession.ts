@@ -20,7 +20,7 @@ export async function openWriter(
   extra: Partial<RuntimeOptions> & { concurrency?: number } = {},
 ) {
   const [{ LocalRuntime }, { jobResult }] = await Promise.all([import("../local/runtime.ts"), import("../local/jobResult.ts")]);
-  process.env.ETL_LOG_LEVEL ??= opts.verbose ? "info" : "warn";
+  if (!process.env.ETL_LOG_LEVEL) process.env.ETL_LOG_LEVEL = opts.verbose ? "info" : "warn";
   // Read by core/engine/engineLimits.ts when the steps' services are built, after the runtime starts.
   if (opts.memory !== undefined) process.env.ETL_MEMORY_MB = String(opts.memory);
   const stateDir = resolve(opts.stateDir);

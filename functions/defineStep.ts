@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { classifyError } from "../core/errors.ts";
 import { logger, type Logger } from "../core/log.ts";
+import { publishStepMetrics } from "../core/metrics.ts";
 import { sourceFromEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
 import { jobIdFor } from "../core/job/jobId.ts";
 import { STEPS, type Step } from "../core/steps.ts";
@@ -28,7 +29,7 @@ export function defineStep<S extends v.GenericSchema, R>(
       const issues = parsed.issues.map((i) => `${v.getDotPath(i) ?? "(input)"}: ${i.message}`).join("; ");
       throw new Error(`Invalid input for step ${step}: ${issues}`);
     }
-    const input = parsed.output as { extract?: { job?: { jobId?: string; source?: { key?: string } } }; event?: ObjectCreatedEvent };
+    const input = parsed.output as { extract?: { job?: { jobId?: string; dataset?: string; source?: { key?: string } } }; event?: ObjectCreatedEvent };
     // Extract learns the job id from the event; every later step gets it in its input.
     const jobId = input.extract?.job?.jobId ?? (input.event ? jobIdFor(sourceFromEvent(input.event)) : undefined);
     const log = logger.with({ step, ...(jobId ? { jobId } : {}) });
@@ -40,6 +41,8 @@ export function defineStep<S extends v.GenericSchema, R>(
       // A duplicate delivery's extract is not a step of the job it found.
       const duplicate = (result as { skipped?: boolean; superseded?: boolean }).skipped === true && !(result as { superseded?: boolean }).superseded;
       if (!duplicate) await recordTiming(step, jobId, started, false, log);
+      const dataset = input.extract?.job?.dataset ?? (result as { job?: { dataset?: string } }).job?.dataset;
+      publishStepMetrics(step, dataset, { StepDuration: Date.now() - started });
       return result;
     } catch (error) {
       const classified = classifyError(error, {

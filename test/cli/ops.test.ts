@@ -24,6 +24,9 @@ describe("on call: a failure at a step, etl jobs, etl job, etl redrive", () => {
     expect(failedRun.stderr).toContain("dataset sales: glob sales*.csv matched sales.csv");
     expect(failedRun.stderr).toMatch(/✔ Clean \d+\.\d s {2}16 rows → 12 silver, 2 duplicates, 1 quarantined, 1 dropped/);
     expect(failedRun.stderr).not.toMatch(/✔ Load/);
+    // Without --verbose the steps' logs and metrics stay quiet.
+    expect(failedRun.stderr).not.toContain('"level"');
+    expect(failedRun.stderr).not.toContain('"_aws"');
   });
 
   it("etl jobs lists the failed job in a table with its rows and duration", () => {
@@ -104,6 +107,19 @@ describe("etl run's dataset explanation and --json", () => {
     expect(run.stderr).toContain("no glob matched my sales 2024.csv (tried sales*.csv");
     expect(run.stderr).toContain("became inferred dataset my_sales_2024");
     expect(run.json).toMatchObject([{ status: "SUCCESS", dataset: "my_sales_2024" }]);
+  });
+
+  it("--verbose: Powertools JSON logs with job id and step on every line, and EMF metrics, all on stderr", () => {
+    const run = etl(["run", FILE, "--state-dir", join(tmp, "verbose"), "--json", "--verbose"]);
+    const [job] = run.json;
+    const lines = run.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    const logs = lines.filter((l) => l.level);
+    expect(logs.length).toBeGreaterThan(6);
+    for (const l of logs) expect(l).toMatchObject({ service: "etl", jobId: job.jobId, step: expect.any(String) });
+    const emf = lines.filter((l) => l._aws);
+    expect(emf.find((m) => m.step === "clean")).toMatchObject({ dataset: "sales", StepDuration: expect.any(Number) });
+    expect(emf.find((m) => m.RowsIn !== undefined)).toMatchObject({ RowsIn: 16, SilverRows: 12, QuarantinedRows: 1, DuplicateRows: 2 });
+    expect(emf[0]._aws.CloudWatchMetrics[0].Namespace).toBe("etl");
   });
 
   it("--memory below what a step needs is a usage error", () => {
