@@ -92,7 +92,7 @@ function human(d: ReturnType<typeof jobDetail>): string {
   if (d.format) {
     const f = d.format;
     const dialect = f.dialect
-      ? `; delimiter ${JSON.stringify(f.dialect.delimiter)}, quote ${JSON.stringify(f.dialect.quote)}, ${f.dialect.header ? "header row" : "no header"}`
+      ? `; delimiter ${JSON.stringify(f.dialect.delimiter)}${f.dialect.quote ? `, quote ${JSON.stringify(f.dialect.quote)}` : ""}, ${f.dialect.header ? "header row" : "no header"}`
       : "";
     row("format", `${f.format}${f.compression !== "none" ? ` (${f.compression})` : ""}${f.encoding ? `, ${f.encoding}` : ""}${dialect}`);
   }
@@ -101,13 +101,16 @@ function human(d: ReturnType<typeof jobDetail>): string {
   const broken = (d.expectations ?? []).filter((e) => e.violations > 0);
   if (broken.length) row("rules", broken.map((e) => `${e.column} ${e.rule}: ${n(e.violations)} (${e.action})`).join("; "));
   const timed = STEPS.filter((s) => d.steps[s]);
-  if (timed.length) {
+  // A step that failed before it could time itself (a timeout, a crash) still shows where it stopped.
+  const stopped = d.error && !d.steps[d.error.step as (typeof STEPS)[number]] ? d.error.step : undefined;
+  if (timed.length || stopped) {
     lines.push("  steps:");
     for (const s of timed) {
       const t = d.steps[s]!;
       const mark = t.failed ? colour(out, "red", "✘") : t.finishedAt ? colour(out, "green", "✔") : "·";
       lines.push(`    ${mark} ${stateName(s).padEnd(9)} ${secs(t.durationMs).padStart(7)}  ${t.failed ? "failed" : stepRows(s, d)}`.trimEnd());
     }
+    if (stopped) lines.push(`    ${colour(out, "red", "✘")} ${(stopped[0].toUpperCase() + stopped.slice(1)).padEnd(9)} ${"".padStart(7)}  failed`);
   }
   const files = (label: string, keys: string[]) => keys.length && row(label, keys.length === 1 ? keys[0] : `${keys.length} files, first ${keys[0]}`);
   files("silver", d.outputs.silver);
