@@ -11,8 +11,10 @@ export type CommandModule = {
 /** The commands: the top level knows only their names and summaries. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   run: { summary: "run the pipeline locally on files (emulated AWS, same code)", load: () => import("./commands/run.ts") },
+  check: { summary: "validate the config and show what files would become (writes nothing)", load: () => import("./commands/check.ts") },
   redrive: { summary: "resume a failed or interrupted job at the step it stopped", load: () => import("./commands/redrive.ts") },
   jobs: { summary: "list the jobs of a state dir (read-only: never waits for a writer)", load: () => import("./commands/jobs.ts") },
+  job: { summary: "show one job: steps, timings, outputs, error and the command that fixes it", load: () => import("./commands/job.ts") },
   query: { summary: "run SQL over the local lake with Athena's table names (read-only)", load: () => import("./commands/query.ts") },
   dashboard: { summary: "write a self-contained HTML dashboard of the local lake", load: () => import("./commands/dashboard.ts") },
   rebuild: { summary: "recompute a gold model's whole history from silver", load: () => import("./commands/rebuild.ts") },

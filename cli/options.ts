@@ -17,12 +17,18 @@ export function withCommonOptions(command: Command): Command {
 export function withWriterOptions(command: Command): Command {
   return command
     .option("--config <file>", "dataset config (default etl.config.ts in the current directory)")
-    .option("--lock-wait <seconds>", "wait this long for another writer on the state dir, then give up", seconds, 10);
+    .option("--lock-wait <seconds>", "wait this long for another writer on the state dir, then give up", seconds, 10)
+    .option("--memory <MB>", "run each step as a Lambda function of this size would: DuckDB's memory and threads follow it", megabytes);
 }
 
 /** A whole number ≥ 1, for commander's option parsing. */
 export function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
+  return Number(value);
+}
+
+function megabytes(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 384) throw new InvalidArgumentError("expected a whole number of MB, at least 384");
   return Number(value);
 }
 

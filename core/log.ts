@@ -1,11 +1,28 @@
-/** Log levels, least to most severe. */
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
-type Level = keyof typeof LEVELS;
+import { Console } from "node:console";
+import { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
+import type { LogLevel } from "@aws-lambda-powertools/logger/types";
+
+let root: PowertoolsLogger | undefined;
 
 /**
- * Structured logs, one JSON object a line on stderr: CloudWatch keeps them in Lambda, and the
- * local CLI keeps stdout for its results. `ETL_LOG_LEVEL` sets the threshold (default info).
+ * Powertools for AWS Lambda's logger, made on first use so the level the CLI sets is the one
+ * read: `ETL_LOG_LEVEL` (the CLI's `--verbose` → info, else warn), else Powertools' own
+ * `POWERTOOLS_LOG_LEVEL`, else info. In Lambda it prints as Powertools does (CloudWatch keeps
+ * stdout); anywhere else every line goes to stderr, because the local CLI's stdout carries only
+ * its results (`--json`).
  */
+function base(): PowertoolsLogger {
+  if (root) return root;
+  const level = (process.env.ETL_LOG_LEVEL || process.env.POWERTOOLS_LOG_LEVEL || "info").toUpperCase() as LogLevel;
+  root = new PowertoolsLogger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "etl", logLevel: level });
+  if (!process.env.AWS_LAMBDA_FUNCTION_NAME) {
+    // Powertools offers no option for the stream; its console is the one seam it has.
+    (root as unknown as { console: Console }).console = new Console({ stdout: process.stderr, stderr: process.stderr });
+  }
+  return root;
+}
+
+/** Structured JSON logs, one object a line, with the fields of `with` (step, job id) on every line. */
 export class Logger {
   constructor(private readonly context: Record<string, unknown> = {}) {}
 
@@ -15,23 +32,16 @@ export class Logger {
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {
-    this.write("debug", message, fields);
+    base().debug(message, { ...this.context, ...fields });
   }
   info(message: string, fields?: Record<string, unknown>): void {
-    this.write("info", message, fields);
+    base().info(message, { ...this.context, ...fields });
   }
   warn(message: string, fields?: Record<string, unknown>): void {
-    this.write("warn", message, fields);
+    base().warn(message, { ...this.context, ...fields });
   }
   error(message: string, fields?: Record<string, unknown>): void {
-    this.write("error", message, fields);
-  }
-
-  private write(level: Level, message: string, fields?: Record<string, unknown>): void {
-    const threshold = LEVELS[(process.env.ETL_LOG_LEVEL as Level) ?? "info"] ?? LEVELS.info;
-    if (LEVELS[level] < threshold) return;
-    const line = { level, time: new Date().toISOString(), message, ...this.context, ...fields };
-    process.stderr.write(`${JSON.stringify(line, (_k, value) => (typeof value === "bigint" ? Number(value) : value))}\n`);
+    base().error(message, { ...this.context, ...fields });
   }
 }
 

@@ -1,6 +1,10 @@
 import * as v from "valibot";
 import { classifyError } from "../core/errors.ts";
 import { logger, type Logger } from "../core/log.ts";
+import { publishStepMetrics } from "../core/metrics.ts";
+import { sourceFromEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
+import { jobIdFor } from "../core/job/jobId.ts";
+import { STEPS, type Step } from "../core/steps.ts";
 import type { FunctionName } from "../stacks/handlers.ts";
 import { getServices, type Services } from "./services.ts";
 
@@ -25,14 +29,20 @@ export function defineStep<S extends v.GenericSchema, R>(
       const issues = parsed.issues.map((i) => `${v.getDotPath(i) ?? "(input)"}: ${i.message}`).join("; ");
       throw new Error(`Invalid input for step ${step}: ${issues}`);
     }
-    const input = parsed.output as { extract?: { job?: { jobId?: string; source?: { key?: string } } }; event?: { detail?: { object?: { key?: string } } } };
-    const jobId = input.extract?.job?.jobId;
+    const input = parsed.output as { extract?: { job?: { jobId?: string; dataset?: string; source?: { key?: string } } }; event?: ObjectCreatedEvent };
+    // Extract learns the job id from the event; every later step gets it in its input.
+    const jobId = input.extract?.job?.jobId ?? (input.event ? jobIdFor(sourceFromEvent(input.event)) : undefined);
     const log = logger.with({ step, ...(jobId ? { jobId } : {}) });
     const started = Date.now();
     log.info("step started");
     try {
       const result = await work(parsed.output, { ...getServices(step), log });
       log.info("step finished", { durationMs: Date.now() - started });
+      // A duplicate delivery's extract is not a step of the job it found.
+      const duplicate = (result as { skipped?: boolean; superseded?: boolean }).skipped === true && !(result as { superseded?: boolean }).superseded;
+      if (!duplicate) await recordTiming(step, jobId, started, false, log);
+      const dataset = input.extract?.job?.dataset ?? (result as { job?: { dataset?: string } }).job?.dataset;
+      publishStepMetrics(step, dataset, { StepDuration: Date.now() - started });
       return result;
     } catch (error) {
       const classified = classifyError(error, {
@@ -45,7 +55,24 @@ export function defineStep<S extends v.GenericSchema, R>(
         errorType: (classified as Error).name,
         errorMessage: (classified as Error).message,
       });
+      await recordTiming(step, jobId, started, true, log);
       throw classified;
     }
   };
+}
+
+/** Records when a pipeline step ran in its job (fail and sweep are not steps of a job). Never fails the step: timings are for people. */
+async function recordTiming(fn: FunctionName, jobId: string | undefined, started: number, failed: boolean, log: Logger): Promise<void> {
+  if (!jobId || !(STEPS as readonly string[]).includes(fn)) return;
+  const finished = Date.now();
+  try {
+    await getServices(fn).jobs.recordStep(jobId, fn as Step, {
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date(finished).toISOString(),
+      durationMs: finished - started,
+      ...(failed ? { failed } : {}),
+    });
+  } catch (error) {
+    log.warn("step timing not recorded", { error: (error as Error).message });
+  }
 }

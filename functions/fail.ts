@@ -83,6 +83,7 @@ async function record(
       jobId: job?.job_id ?? "unknown",
       dataset: job?.dataset ?? "unknown",
       sourceKey: job?.source.key ?? (event ? basename(event.detail.object.key) : "unknown"),
+      sourceBucket: job?.source.bucket ?? event?.detail.bucket.name,
       executionId: job?.execution_id ?? executionArn ?? "unknown",
     },
     { ...(marked ? error : { type: job?.error?.type ?? error.type, message: job?.error?.message ?? error.message }), step },

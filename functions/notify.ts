@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { successMessage } from "../core/job/messages.ts";
+import { publishStepMetrics } from "../core/metrics.ts";
 import { ExtractedSchema, LoadOutputSchema } from "../core/pointers.ts";
 import { defineStep } from "./defineStep.ts";
 import { recordJobHistory } from "../core/io/catalogJobHistory.ts";
@@ -20,6 +21,15 @@ export const handler = defineStep("notify", NotifyInputSchema, async ({ extract 
   const record = (await ctx.jobs.get(job.jobId))!;
   await recordJobHistory(ctx.store, ctx.settings.ETL_LAKE_BUCKET, record);
   if (record.status !== "SUCCESS") return { status: record.status };
+  const st = record.stats;
+  publishStepMetrics("job", job.dataset, {
+    RowsIn: st.inputRows,
+    SilverRows: st.silverRows,
+    QuarantinedRows: st.quarantinedRows,
+    DuplicateRows: st.duplicateRows,
+    GoldRows: st.goldRows,
+  });
+  if (ctx.config.alerts.success === "none") return { status: "SUCCESS" as const };
   const durationMs = Date.parse(record.finished_at ?? record.updated_at) - Date.parse(record.started_at);
   const message = successMessage(record, ctx.settings.ETL_LAKE_BUCKET, durationMs);
   try {

@@ -38,7 +38,7 @@ export type ExecutionOutcome = {
 };
 
 /** Which execution a progress callback is about. */
-export type ExecutionRef = { name: string; key: string };
+export type ExecutionRef = { name: string; key: string; jobId?: string };
 
 /** An execution whose process ended before it did, found when a writing command starts. */
 export type InterruptedJob = { jobId?: string; executionName: string; state?: string; key: string; pid: number };
@@ -60,6 +60,8 @@ export type RuntimeOptions = {
   iam?: false | { permissions?: Record<FunctionName, Permission[]> };
   /** Called as an execution enters each state. */
   onState?: (state: string, execution: ExecutionRef) => void;
+  /** Called as an execution leaves a state it completed (not one that failed or was caught). */
+  onStateExited?: (state: string, execution: ExecutionRef) => void;
   /** The writing command, named in the state dir's lock (default `runtime`). */
   command?: string;
   /** How long to wait for another writer's lock on the state dir before refusing (default 0). */
@@ -307,7 +309,7 @@ export class LocalRuntime {
         StateMachine: { Id: STATE_MACHINE_ARN, Name: LOCAL_NAMES.stateMachine },
       },
     });
-    const progress = this.follow(execution.eventLogs, journal, { name, key: keyOf(event) });
+    const progress = this.follow(execution.eventLogs, journal, { name, key: keyOf(event), jobId: jobIdOf(event) });
     try {
       const output = (await execution.result) as Record<string, unknown>;
       await progress;
@@ -335,7 +337,15 @@ export class LocalRuntime {
     const handler = this.handlers[step];
     const call = asLambdaTask(async (input) => {
       if (step === "fail") return handler(input);
-      this.faults.beforeStep(step, attempt.name);
+      try {
+        this.faults.beforeStep(step, attempt.name);
+      } catch (fault) {
+        // A handler's first act is to record its step in the job: an injected failure looks the
+        // same, so the job record, the alert and `etl job` name the step the fault was put in.
+        const jobId = (input as { extract?: { job?: { jobId?: string } } } | undefined)?.extract?.job?.jobId;
+        if (jobId) await (await import("../functions/services.ts")).getServices(step).jobs.enterStep(jobId, step);
+        throw fault;
+      }
       return stepScope.run({ step, execution: attempt.name }, () => handler(input));
     });
     return async (input) => {
@@ -402,7 +412,10 @@ export class LocalRuntime {
         this.options.onState?.(state, ref);
       } else if (e.type === "StateRetried") journal.append({ type: "StateRetried", at, state, attempt: e.retry?.attempt ?? 0 });
       else if (e.type === "StateCaught") journal.append({ type: "StateCaught", at, state });
-      else if (e.type === "StateExited") journal.append({ type: "StateExited", at, state });
+      else if (e.type === "StateExited") {
+        journal.append({ type: "StateExited", at, state });
+        this.options.onStateExited?.(state, ref);
+      }
     }
   }
 

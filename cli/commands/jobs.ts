@@ -1,39 +1,37 @@
-import { join } from "node:path";
+import Table from "cli-table3";
 import type { Command } from "commander";
+import { InvalidArgumentError } from "commander";
 import * as v from "valibot";
-import { JobRecordSchema, JobStatusSchema, type JobRecord } from "../../core/job/jobRecord.ts";
-import { JournalStore, summarize } from "../../local/journal.ts";
-import { LOCAL_NAMES } from "../../local/localEnv.ts";
-import { isAlive } from "../../local/lock.ts";
-import { existingStateDir } from "../../local/stateDir.ts";
-import { scanAll, withTableSnapshot } from "../../local/stateDirSnapshot.ts";
+import { JobStatusSchema, type JobRecord } from "../../core/job/jobRecord.ts";
 import { colour } from "../colour.ts";
+import { durationMs, readLedger, stateDirArg } from "../jobLedger.ts";
 import type { CommandModule } from "../main.ts";
 import { withCommonOptions, type CommonOptions } from "../options.ts";
 import { UsageError } from "../usageError.ts";
 
-type JobsOptions = CommonOptions & { status?: string; dataset?: string };
+type JobsOptions = CommonOptions & { status?: string; dataset?: string; since?: string };
 
 const EXAMPLES = `
 Read-only: it never takes the state dir's lock nor waits for it, so it runs while etl run does.
 With --json, one object per job per line, newest first, with jobId and status as etl run prints them.
+A RUNNING job whose process is gone shows as INTERRUPTED; etl redrive <jobId> resumes it.
 
 Examples:
   $ etl jobs
-  $ etl jobs --status FAILED --json`;
+  $ etl jobs --status FAILED --since 2h
+  $ etl jobs --dataset sales --since 2024-03-01 --json`;
 
-function durationMs(job: JobRecord): number | undefined {
-  return job.finished_at ? Date.parse(job.finished_at) - Date.parse(job.started_at) : undefined;
-}
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/**
- * True for a RUNNING job whose execution's process is gone: its journal has no outcome and the
- * pid that wrote it is dead. (Read-only: the next writer records it FAILED.)
- */
-function interrupted(journals: JournalStore, job: JobRecord): boolean {
-  if (job.status !== "RUNNING") return false;
-  const summary = summarize(journals.read(job.execution_id.split(":").pop() ?? ""));
-  return summary !== undefined && !summary.outcome && !isAlive(summary.pid);
+/** `--since`: a duration back from now (`30m`, `2h`, `7d`) or an ISO date/time; returns the ISO instant. */
+export function sinceInstant(value: string, now = Date.now()): string {
+  const ago = /^(\d+)([mhd])$/.exec(value);
+  if (ago) return new Date(now - Number(ago[1]) * UNITS[ago[2]]).toISOString();
+  const at = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at)) {
+    throw new InvalidArgumentError("expected a duration back from now (30m, 2h, 7d) or an ISO date (2024-03-01, 2024-03-01T10:00Z)");
+  }
+  return new Date(at).toISOString();
 }
 
 function asJson(job: JobRecord, isInterrupted: boolean) {
@@ -53,46 +51,48 @@ function asJson(job: JobRecord, isInterrupted: boolean) {
 }
 
 function table(jobs: JobRecord[], isInterrupted: (j: JobRecord) => boolean): string {
-  const rows = jobs.map((j) => [
-    j.job_id,
-    j.dataset,
-    j.source?.key ?? "",
-    isInterrupted(j) ? "INTERRUPTED" : j.status,
-    j.step,
-    String(j.stats?.inputRows ?? ""),
-    durationMs(j) === undefined ? "" : `${(durationMs(j)! / 1000).toFixed(1)} s`,
-    j.started_at,
-  ]);
-  const head = ["JOB", "DATASET", "KEY", "STATUS", "STEP", "ROWS", "DURATION", "STARTED"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-  const paint = (status: string, text: string) =>
-    colour(process.stdout, status === "FAILED" || status === "INTERRUPTED" ? "red" : status === "RUNNING" ? "yellow" : "green", text);
-  return [line(head), ...rows.map((r) => paint(r[3], line(r)))].join("\n");
+  const out = process.stdout;
+  const t = new Table({
+    head: ["JOB", "DATASET", "KEY", "STATUS", "STEP", "ROWS", "DURATION", "STARTED"].map((h) => colour(out, "bold", h)),
+    // Plain columns like `docker ps`: no box, easy to grep and to copy an id from.
+    chars: { top: "", "top-mid": "", "top-left": "", "top-right": "", bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "", left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: "  " },
+    style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
+    colAligns: ["left", "left", "left", "left", "left", "right", "right", "left"],
+  });
+  for (const j of jobs) {
+    const status = isInterrupted(j) ? "INTERRUPTED" : j.status;
+    const style = status === "FAILED" || status === "INTERRUPTED" ? "red" : status === "RUNNING" ? "yellow" : status === "SUCCESS" ? "green" : "dim";
+    const ms = durationMs(j);
+    t.push([
+      j.job_id,
+      j.dataset,
+      j.source?.key ?? "",
+      colour(out, style, status),
+      j.step,
+      (j.stats?.inputRows ?? 0).toLocaleString("en-US"),
+      ms === undefined ? "" : `${(ms / 1000).toFixed(1)} s`,
+      j.started_at.replace("T", " ").replace(/\.\d+Z$/, "Z"),
+    ]);
+  }
+  return t.toString().split("\n").map((l) => l.trimEnd()).join("\n");
 }
 
 async function jobs(opts: JobsOptions): Promise<number> {
   if (opts.status !== undefined && !v.is(JobStatusSchema, opts.status)) {
     throw new UsageError(`--status ${opts.status}: expected one of ${JobStatusSchema.options.join(", ")}`);
   }
-  const dir = existingStateDir(opts.stateDir);
-  const items = (await withTableSnapshot(dir, (db) => scanAll(db, LOCAL_NAMES.jobsTable).catch(() => []))) ?? [];
-  const records = items
-    // A record of a newer shape is still listed: only the fields shown here are relied on.
-    .map((item) => {
-      const parsed = v.safeParse(JobRecordSchema, item);
-      return parsed.success ? parsed.output : (item as JobRecord);
-    })
-    .filter((j) => typeof j.job_id === "string" && typeof j.started_at === "string")
-    .filter((j) => (!opts.status || j.status === opts.status) && (!opts.dataset || j.dataset === opts.dataset))
-    .sort((a, b) => b.started_at.localeCompare(a.started_at));
-  const journals = new JournalStore(join(dir, "executions"));
-  const stopped = new Set(records.filter((j) => interrupted(journals, j)).map((j) => j.job_id));
-  const isInterrupted = (j: JobRecord) => stopped.has(j.job_id);
-  if (opts.json) for (const j of records) process.stdout.write(`${JSON.stringify(asJson(j, isInterrupted(j)))}\n`);
-  else process.stdout.write(records.length ? `${table(records, isInterrupted)}\n` : "no jobs yet\n");
-  const stateArg = opts.stateDir === ".etl" ? "" : ` --state-dir ${opts.stateDir}`;
-  for (const id of stopped) process.stderr.write(`interrupted: job ${id}; resume it with: etl redrive ${id}${stateArg}\n`);
+  const since = opts.since === undefined ? undefined : sinceInstant(opts.since);
+  const ledger = await readLedger(opts.stateDir);
+  const records = ledger.records.filter(
+    (j) => (!opts.status || j.status === opts.status) && (!opts.dataset || j.dataset === opts.dataset) && (!since || j.started_at >= since),
+  );
+  if (opts.json) for (const j of records) process.stdout.write(`${JSON.stringify(asJson(j, ledger.interrupted(j)))}\n`);
+  else process.stdout.write(records.length ? `${table(records, ledger.interrupted)}\n` : "no jobs yet\n");
+  for (const j of records.filter(ledger.interrupted)) {
+    process.stderr.write(`interrupted: job ${j.job_id}; resume it with: etl redrive ${j.job_id}${stateDirArg(opts.stateDir)}\n`);
+  }
+  const failed = records.filter((j) => j.status === "FAILED");
+  if (!opts.json && failed.length) process.stderr.write(`${failed.length} failed; see why and what fixes it with: etl job <JOB>${stateDirArg(opts.stateDir)}\n`);
   return 0;
 }
 
@@ -100,8 +100,9 @@ const command: CommandModule = {
   configure(cmd: Command, finish) {
     withCommonOptions(cmd)
       .description("List the jobs of a state dir, newest first.")
-      .option("--status <status>", "only jobs with this status")
+      .option("--status <status>", `only jobs with this status (${JobStatusSchema.options.join(", ")})`)
       .option("--dataset <name>", "only jobs of this dataset")
+      .option("--since <when>", "only jobs started since then: 30m, 2h, 7d or an ISO date", (v) => (sinceInstant(v), v))
       .addHelpText("after", EXAMPLES)
       .action(async (opts: JobsOptions) => finish(await jobs(opts)));
   },

@@ -19,9 +19,7 @@ Examples:
 async function redrive(jobId: string, opts: WriterOptions): Promise<number> {
   existingStateDir(opts.stateDir);
   const config = await loadConfig(opts.config);
-  const { runtime, report } = await openWriter("redrive", opts, config, {
-    onState: !opts.json || opts.verbose ? (state) => process.stderr.write(`  · ${state}\n`) : undefined,
-  });
+  const { runtime, report } = await openWriter("redrive", opts, config);
   try {
     const { event, outcome } = await runtime.redrive(jobId);
     const result = await report(event, outcome);

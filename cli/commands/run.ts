@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { INCOMING_PREFIX } from "../../core/config/matchDataset.ts";
+import { explainDataset, INCOMING_PREFIX } from "../../core/config/matchDataset.ts";
 import { loadConfig } from "../loadConfig.ts";
 import type { CommandModule } from "../main.ts";
 import { mustBeFile, positiveInteger, withCommonOptions, withWriterOptions } from "../options.ts";
@@ -44,12 +44,7 @@ async function run(files: string[], opts: RunOptions): Promise<number> {
     const names = config.datasets.map((d) => d.name).join(", ") || "none";
     throw new UsageError(`--dataset ${opts.dataset} is not declared in the config; the datasets are: ${names}`);
   }
-  const concurrent = opts.concurrency > 1;
-  const progress = !opts.json || opts.verbose;
-  const { runtime, report } = await openWriter("run", opts, config, {
-    fresh: opts.fresh,
-    onState: progress ? (state, e) => process.stderr.write(`  · ${concurrent ? `${e.key} ` : ""}${state}\n`) : undefined,
-  });
+  const { runtime, report, progress } = await openWriter("run", opts, config, { fresh: opts.fresh, concurrency: opts.concurrency });
   let failed = false;
   try {
     let next = 0;
@@ -57,7 +52,11 @@ async function run(files: string[], opts: RunOptions): Promise<number> {
       while (next < files.length) {
         const file = files[next++];
         const key = opts.key ?? `${INCOMING_PREFIX}${basename(file)}`;
-        if (progress) process.stderr.write(`${file} → s3://${runtime.env.ETL_RAW_BUCKET}/${key}\n`);
+        if (progress) {
+          const match = explainDataset(config, key, opts.dataset);
+          process.stderr.write(`${file} → s3://${runtime.env.ETL_RAW_BUCKET}/${key}\n`);
+          progress.line(`dataset ${match.dataset.name}: ${opts.dataset ? "given by --dataset" : match.reason}`);
+        }
         try {
           const event = await runtime.upload(file, key, opts.dataset);
           const result = await report(event, await runtime.execute(event));

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { DatasetSchema } from "./dataset.ts";
+import { closest, issueMessage } from "./configIssues.ts";
 import { GoldModelSchema, type GoldModel } from "./goldModel.ts";
 import { sqlType, type ColumnType } from "./columnType.ts";
 import { ExpressionError } from "../gold/expression.ts";
@@ -11,7 +12,14 @@ export const EtlConfigSchema = v.pipe(
   v.strictObject({
     datasets: v.array(DatasetSchema),
     gold: v.optional(v.array(GoldModelSchema), []),
-    alerts: v.optional(v.strictObject({ email: v.optional(v.pipe(v.string(), v.email())) }), {}),
+    alerts: v.optional(
+      v.strictObject({
+        email: v.optional(v.pipe(v.string(), v.email())),
+        /** Success summaries: one per job (`all`, the default) or none; failures always alert. */
+        success: v.optional(v.picklist(["all", "none"]), "all"),
+      }),
+      {},
+    ),
     /**
      * QuickSight over Athena (it needs a subscription, so it is opt-in): the user or group ARN
      * that owns the data source and datasets, and whether datasets query Athena directly or are
@@ -32,6 +40,13 @@ export const EtlConfigSchema = v.pipe(
   v.check((c) => new Set(c.gold.map((g) => g.name)).size === c.gold.length, "Gold model names must be unique"),
   v.rawCheck(({ dataset, addIssue }) => {
     if (dataset.typed) for (const problem of goldProblems(dataset.value)) addIssue({ message: problem });
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    for (const p of columnTypos(dataset.value.datasets)) {
+      const path = p.path.map((key) => ({ type: "object", origin: "value", input: {}, key, value: undefined }) as const);
+      addIssue({ message: p.message, path: path as unknown as [v.IssuePathItem, ...v.IssuePathItem[]] });
+    }
   }),
 );
 
@@ -92,6 +107,31 @@ function fitsType(value: string | number | boolean, type: string): boolean {
   return typeof value === "string";
 }
 
+/**
+ * A dedup key or eventTime that is not a declared column but is one letter or so away from one is
+ * a typo in the config, not a column the files will bring: found here, it names the field and
+ * the declared columns instead of failing every file for lacking a column.
+ */
+function columnTypos(datasets: { name: string; columns: Record<string, unknown>; dedupKeys?: string[]; eventTime?: string }[]) {
+  const found: { path: (string | number)[]; message: string }[] = [];
+  datasets.forEach((d, i) => {
+    const declared = Object.keys(d.columns);
+    const check = (column: string, path: (string | number)[]) => {
+      if (declared.includes(column)) return;
+      const guess = closest(column, declared);
+      if (guess) {
+        found.push({
+          path: ["datasets", i, ...path],
+          message: `${column} is not a declared column of ${d.name}; did you mean ${guess}? (declared: ${declared.join(", ")})`,
+        });
+      }
+    };
+    (d.dedupKeys ?? []).forEach((k, j) => check(k, ["dedupKeys", j]));
+    if (d.eventTime) check(d.eventTime, ["eventTime"]);
+  });
+  return found;
+}
+
 /** The config as the user writes it. */
 export type EtlConfigInput = v.InferInput<typeof EtlConfigSchema>;
 /** The validated config with defaults filled in. */
@@ -101,7 +141,7 @@ export type EtlConfig = v.InferOutput<typeof EtlConfigSchema>;
 export function defineConfig(input: EtlConfigInput): EtlConfig {
   const result = v.safeParse(EtlConfigSchema, input);
   if (!result.success) {
-    const lines = result.issues.map((i) => `  - ${v.getDotPath(i) ?? "(config)"}: ${i.message}`);
+    const lines = [...new Set(result.issues.map((i) => `  - ${issueMessage(EtlConfigSchema, i)}`))];
     throw new Error(`Invalid ETL config:\n${lines.join("\n")}`);
   }
   return result.output;

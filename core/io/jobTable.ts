@@ -3,7 +3,7 @@ import * as v from "valibot";
 import type { Step } from "../steps.ts";
 import { EMPTY_STATS, type Stats } from "../job/stats.ts";
 import { isConditionFailure } from "./conditionFailure.ts";
-import { JobRecordSchema, type JobError, type JobRecord, type JobRef } from "../job/jobRecord.ts";
+import { JobRecordSchema, type JobError, type JobRecord, type JobRef, type StepTiming } from "../job/jobRecord.ts";
 import { JOBS_BY_STATUS_INDEX } from "../job/jobIndexes.ts";
 
 /** What a new job starts with. */
@@ -47,6 +47,7 @@ export class JobTable {
       attempts: 1,
       stats: EMPTY_STATS,
       manifests: {},
+      steps: {},
     };
     try {
       await this.db.send(
@@ -77,6 +78,19 @@ export class JobTable {
       ConditionExpression: "#status = :from",
       ExpressionAttributeNames: { "#step": "step", "#status": "status", "#error": "error" },
       ExpressionAttributeValues: { ":step": step, ":running": "RUNNING", ":from": from, ":now": new Date().toISOString(), ":n": extraAttempts },
+    });
+  }
+
+  /**
+   * Records when a step ran and how long it took. It touches only `steps.<step>`, never the
+   * status, so it cannot move a job back; false for a record kept from before steps were timed.
+   */
+  async recordStep(jobId: string, step: Step, timing: StepTiming): Promise<boolean> {
+    return this.updateIf(jobId, {
+      UpdateExpression: "SET #steps.#step = :timing",
+      ConditionExpression: "attribute_exists(job_id) AND attribute_exists(#steps)",
+      ExpressionAttributeNames: { "#steps": "steps", "#step": step },
+      ExpressionAttributeValues: { ":timing": timing },
     });
   }
 

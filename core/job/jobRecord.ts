@@ -36,6 +36,17 @@ export const ColumnMappingSchema = v.object({ original: v.string(), name: v.stri
 /** One column mapping. */
 export type ColumnMapping = v.InferOutput<typeof ColumnMappingSchema>;
 
+/** When one step ran, as the job record keeps it: the last attempt's start, and its end once it ended. */
+export const StepTimingSchema = v.object({
+  startedAt: v.string(),
+  finishedAt: v.optional(v.string()),
+  durationMs: v.optional(v.number()),
+  /** The attempt ended in an error (the job's error names it). */
+  failed: v.optional(v.boolean()),
+});
+/** One step's timing. */
+export type StepTiming = v.InferOutput<typeof StepTimingSchema>;
+
 /** The job document in the jobs table, validated on read; `version` changes with its shape. */
 export const JobRecordSchema = v.object({
   version: v.literal(1),
@@ -80,6 +91,8 @@ export const JobRecordSchema = v.object({
     }),
   ),
   manifests: v.optional(v.record(v.string(), v.string())),
+  /** Per step, when it last ran and how long it took (absent on records from before it was kept). */
+  steps: v.optional(v.record(v.string(), StepTimingSchema)),
   error: v.optional(JobErrorSchema),
   /** When the failure alert went out; absent while a FAILED job still owes one. */
   alerted_at: v.optional(v.string()),

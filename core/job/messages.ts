@@ -1,4 +1,5 @@
 import type { JobRecord } from "./jobRecord.ts";
+import { remedy } from "./remedy.ts";
 
 /** Where to look at an execution in the Step Functions console (and redrive it). */
 export function consoleLink(executionId: string): string | undefined {
@@ -35,13 +36,19 @@ export function successMessage(job: JobRecord, lakeBucket: string, durationMs: n
   };
 }
 
-/** The failure alert: what broke, where, and the one thing to do about it. */
+/**
+ * The failure alert: what broke, where, and the one thing to do about it, as the exact command:
+ * `etl redrive <jobId>` (or the console's Redrive, or `aws stepfunctions redrive-execution`) for a
+ * step failure, a corrected upload under the same key for a file that cannot pass.
+ */
 export function failureMessage(
-  job: { jobId: string; dataset: string; sourceKey: string; executionId: string },
+  job: { jobId: string; dataset: string; sourceKey: string; executionId: string; sourceBucket?: string },
   error: { type: string; message: string; step: string },
   terminal: boolean,
 ) {
   const link = consoleLink(job.executionId);
+  const fix = remedy({ jobId: job.jobId, sourceKey: job.sourceKey }, error.step, terminal);
+  const bucket = job.sourceBucket ?? "<raw bucket>";
   return {
     subject: `ETL FAILED ${job.dataset} at ${error.step}: ${error.type}`,
     body: {
@@ -49,13 +56,19 @@ export function failureMessage(
       jobId: job.jobId,
       dataset: job.dataset,
       source: job.sourceKey,
+      file: `s3://${bucket}/${job.sourceKey}`,
       step: error.step,
       errorType: error.type,
       message: error.message,
+      redrivable: fix.redrivable,
       action: terminal
-        ? `The file cannot pass as it is: fix it and upload it again under ${job.sourceKey}. Redriving will not help.`
+        ? fix.action
         : `Fix the cause (see the logs of step ${error.step}), then redrive the execution${link ? ` from ${link}` : ""}; it resumes at ${error.step}.`,
+      commands: fix.redrivable
+        ? [fix.command, `aws stepfunctions redrive-execution --execution-arn ${job.executionId}`]
+        : [fix.command, `aws s3 cp <fixed file> s3://${bucket}/${job.sourceKey}`],
       execution: job.executionId,
+      ...(link ? { consoleLink: link } : {}),
     },
   };
 }

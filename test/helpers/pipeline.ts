@@ -17,7 +17,7 @@ export type TestPipeline = {
   /** Downloads objects and queries them with a fresh DuckDB: `{files}` in the SQL is the list of paths. */
   query: <T = Record<string, unknown>>(bucket: string, keys: string[], sql: string) => Promise<T[]>;
   /** Receives (and deletes) every alert published so far, as parsed SNS envelopes. */
-  alerts: () => Promise<{ Subject: string; Message: Record<string, unknown> }[]>;
+  alerts: () => Promise<{ Subject: string; Message: Record<string, unknown>; Attributes: Record<string, string> }[]>;
   stop: () => Promise<void>;
 };
 
@@ -54,7 +54,7 @@ export async function startPipeline(options: RuntimeOptions = {}): Promise<TestP
   };
 
   const alerts = async () => {
-    const received: { Subject: string; Message: Record<string, unknown> }[] = [];
+    const received: { Subject: string; Message: Record<string, unknown>; Attributes: Record<string, string> }[] = [];
     for (;;) {
       const out = await sqs.send(
         new ReceiveMessageCommand({ QueueUrl: runtime.alertsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
@@ -62,7 +62,12 @@ export async function startPipeline(options: RuntimeOptions = {}): Promise<TestP
       if (!out.Messages?.length) return received;
       for (const m of out.Messages) {
         const envelope = JSON.parse(m.Body!);
-        received.push({ Subject: envelope.Subject, Message: JSON.parse(envelope.Message) });
+        const attributes = Object.entries((envelope.MessageAttributes ?? {}) as Record<string, { Value: string }>);
+        received.push({
+          Subject: envelope.Subject,
+          Message: JSON.parse(envelope.Message),
+          Attributes: Object.fromEntries(attributes.map(([k, a]) => [k, a.Value])),
+        });
         await sqs.send(new DeleteMessageCommand({ QueueUrl: runtime.alertsQueueUrl, ReceiptHandle: m.ReceiptHandle }));
       }
     }

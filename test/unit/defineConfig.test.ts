@@ -28,7 +28,7 @@ describe("defineConfig", () => {
     expect(sales.dedupKeys).toBeUndefined();
     expect(sales.eventTime).toBeUndefined();
     expect(config.gold).toEqual([]);
-    expect(config.alerts).toEqual({});
+    expect(config.alerts).toEqual({ success: "all" });
   });
 
   it("keeps explicit policies, keys, event time and gold models", () => {

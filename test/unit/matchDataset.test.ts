@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defineConfig } from "../../core/config/defineConfig.ts";
-import { checkInferredCap, matchDataset } from "../../core/config/matchDataset.ts";
+import { checkInferredCap, explainDataset, matchDataset } from "../../core/config/matchDataset.ts";
 import { UnmatchedDatasetError } from "../../core/errors.ts";
 
 function config() {
@@ -142,5 +142,26 @@ describe("unmatched files", () => {
 
   it("defaults to a cap of 50 inferred datasets", () => {
     expect(defineConfig({ datasets: [] }).maxInferredDatasets).toBe(50);
+  });
+});
+
+describe("explainDataset", () => {
+  const cfg = defineConfig({
+    datasets: [
+      { name: "sales", match: ["sales*.csv", "sales[12].tsv"] },
+      { name: "orders", match: ["*.{json,ndjson}"] },
+    ],
+  });
+
+  it("names the glob that matched", () => {
+    expect(explainDataset(cfg, "incoming/sales2.tsv")).toMatchObject({ dataset: { name: "sales" }, glob: "sales[12].tsv", inferred: false });
+    expect(explainDataset(cfg, "incoming/x.ndjson").reason).toBe("glob *.{json,ndjson} matched x.ndjson");
+  });
+
+  it("says when no glob matched and which inferred dataset the key became", () => {
+    const m = explainDataset(cfg, "incoming/my sales 2024.csv");
+    expect(m.inferred).toBe(true);
+    expect(m.dataset.name).toBe("my_sales_2024");
+    expect(m.reason).toBe("no glob matched my sales 2024.csv (tried sales*.csv, sales[12].tsv, *.{json,ndjson}); became inferred dataset my_sales_2024");
   });
 });

@@ -1,0 +1,35 @@
+import { TERMINAL_ERROR_NAMES } from "../errors.ts";
+
+/** A terminal data error: the file itself cannot pass, so only a corrected upload helps. */
+export function isTerminalType(type: string): boolean {
+  return (TERMINAL_ERROR_NAMES as readonly string[]).includes(type);
+}
+
+/** What fixes a failed job, for the alert, `etl job` and `etl jobs` alike. */
+export type Remedy = {
+  /** A redrive can help: the failure was not the file's. */
+  redrivable: boolean;
+  /** The one command to run (locally; the alert adds the AWS way). */
+  command: string;
+  /** What to do, in a sentence. */
+  action: string;
+};
+
+/**
+ * A terminal data error (the file itself cannot pass) is fixed by uploading a corrected file
+ * under the same key; anything else by fixing the cause and redriving at the failed step.
+ */
+export function remedy(job: { jobId: string; sourceKey: string }, step: string, terminal: boolean, stateDirArg = ""): Remedy {
+  if (terminal) {
+    return {
+      redrivable: false,
+      command: `etl run <fixed file> --key ${job.sourceKey}${stateDirArg}`,
+      action: `The file cannot pass as it is: fix it and upload it again under ${job.sourceKey}. Redriving will not help.`,
+    };
+  }
+  return {
+    redrivable: true,
+    command: `etl redrive ${job.jobId}${stateDirArg}`,
+    action: `Fix the cause (see the logs of step ${step}), then redrive: it resumes at ${step} and loads nothing twice.`,
+  };
+}
