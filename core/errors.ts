@@ -1,5 +1,5 @@
 /**
- * The error families of the pipeline (DESIGN.md decision 4).
+ * The error families of the pipeline (docs/design.md decision 4).
  *
  * Lambda reports `error.name` as the error type, so the state machine catches terminal names
  * (a file that can never pass: redriving is pointless) and retries transient ones. Anything

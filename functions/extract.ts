@@ -31,7 +31,7 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
     // A rule or a test sending another bucket's events is a wiring mistake, not a data error.
     throw new Error(`Extract serves raw bucket ${ctx.settings.ETL_RAW_BUCKET}, not ${source.bucket}`);
   }
-  // EventBridge may or may not URL-encode keys (DESIGN.md decision 8): try the key as sent first.
+  // EventBridge may or may not URL-encode keys (docs/design.md decision 8): try the key as sent first.
   // The delivery names one object version: every read below is of that version, not of whatever the key holds now.
   let info = await ctx.store.head(source);
   if (!info && decodeEventKey(source.key) !== source.key) {

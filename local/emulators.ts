@@ -21,7 +21,7 @@ export type EmulatorOptions = {
 };
 
 /**
- * Starts in-process emulators that speak the AWS wire protocols (DESIGN.md decision 6): our own
+ * Starts in-process emulators that speak the AWS wire protocols (docs/design.md decision 6): our own
  * on-disk versioned S3 (local/s3, docs/s3.md), fauxqs for SNS and SQS, dynalite for DynamoDB, on
  * free loopback ports. With `dataDir` their state survives restarts; without it S3 lives in a temp
  * folder removed on stop and the rest in memory.

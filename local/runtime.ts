@@ -130,7 +130,7 @@ type Attempt = { name: string; event: unknown; startTime: string; startAt?: stri
 
 /**
  * The pipeline on one machine: emulators, the same resources, the same state machine definition
- * and the same handlers as on AWS. Only the endpoints differ (DESIGN.md decision 6).
+ * and the same handlers as on AWS. Only the endpoints differ (docs/design.md decision 6).
  *
  * Executions may run concurrently (`execute` called again before the last one finished): each
  * keeps its own journal, fault counts and progress, and shares only the emulators and handlers,

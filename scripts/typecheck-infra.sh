@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Type-checks sst.config.ts and stacks/ against SST's real types, offline (DESIGN.md decision 7).
+# Type-checks sst.config.ts and stacks/ against SST's real types, offline (docs/design.md decision 7).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -3,7 +3,7 @@ import { RAW_PREFIXES } from "../core/lake/layout.ts";
 /** An EventBridge event pattern (the subset of the syntax this app uses). */
 export type EventPattern = { [field: string]: EventPattern | ReadonlyArray<string | { prefix: string }> };
 
-/** The execution outcomes that no Catch sees, reported by the status-change rule (DESIGN.md decision 4). */
+/** The execution outcomes that no Catch sees, reported by the status-change rule (docs/design.md decision 4). */
 export const FAILED_EXECUTION_STATUSES = ["FAILED", "TIMED_OUT", "ABORTED"] as const;
 
 /**

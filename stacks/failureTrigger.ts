@@ -9,7 +9,7 @@ const MAX_EVENT_AGE_SECONDS = 6 * 3600;
 
 /**
  * Executions that failed at a step after its retries, timed out or were aborted: no Catch sees
- * those, so this rule runs the same mark-failed-and-alert code (DESIGN.md decision 4).
+ * those, so this rule runs the same mark-failed-and-alert code (docs/design.md decision 4).
  */
 export const failureRule = new aws.cloudwatch.EventRule("FailureRule", {
   description: "Marks the job failed and alerts when a pipeline execution fails, times out or is aborted",

@@ -10,7 +10,7 @@ export type Sizing = {
 
 /**
  * Clean and aggregate run DuckDB: 3008 MB gives about two vCPUs and room for DuckDB's measured
- * 1.4-1.8 GB peak on 5M rows with two threads (DESIGN.md decision 1), and is the largest size a
+ * 1.4-1.8 GB peak on 5M rows with two threads (docs/design.md decision 1), and is the largest size a
  * new account may use without a quota raise. They get Lambda's full 15 minutes and 10 GB of
  * /tmp, where the input is downloaded (gunzipped too) and DuckDB spills. The other steps read a
  * few KB, make server-side copies of up to 5 GB (extract, archive: minutes, not seconds) or

@@ -20,7 +20,7 @@ export const pipelineRole = new aws.iam.Role("PipelineRole", {
 });
 
 /**
- * The pipeline, deployed from the same ASL the local runtime executes (DESIGN.md decision 3).
+ * The pipeline, deployed from the same ASL the local runtime executes (docs/design.md decision 3).
  * Standard, not Express: executions outlive 5 minutes and can be redriven. Execution history
  * is kept by Step Functions itself, so no CloudWatch log group is configured.
  */

@@ -26,7 +26,7 @@ export const uploadRuleRole = new aws.iam.Role("UploadRuleRole", {
 /**
  * The whole event is the execution's input. EventBridge retries a failed StartExecution for up
  * to 24 hours, then puts the event in the dead letters (alarmed) instead of dropping the upload;
- * deduplication of repeated deliveries is extract's job (DESIGN.md decision 8).
+ * deduplication of repeated deliveries is extract's job (docs/design.md decision 8).
  */
 export const uploadTarget = new aws.cloudwatch.EventTarget("UploadTarget", {
   rule: uploadRule.name,

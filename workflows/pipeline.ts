@@ -28,7 +28,7 @@ const TASK_TIMEOUT_SECONDS = 960;
 export const EXECUTION_TIMEOUT_SECONDS = 6 * 3600;
 
 /**
- * The pipeline as ASL (DESIGN.md decision 3 and 4), one definition for AWS and the local runtime.
+ * The pipeline as ASL (docs/design.md decision 3 and 4), one definition for AWS and the local runtime.
  *
  * Each step reads the whole state and writes its pointer at `$.<step>`; the first step also gets
  * the execution's id and start time, which the job record keeps. Terminal data errors are caught

@@ -73,6 +73,10 @@ async function run(files: string[], opts: RunOptions): Promise<number> {
   } finally {
     await runtime.stop();
   }
+  if (progress) {
+    const stateArg = opts.stateDir === ".etl" ? "" : ` --state-dir ${opts.stateDir}`;
+    process.stderr.write(`look at the lake: npx etl query --tables${stateArg} · npx etl dashboard${stateArg}\n`);
+  }
   return failed ? 1 : 0;
 }
 

@@ -20,7 +20,7 @@ export type CommitOutcome = { outcome: "committed" | "superseded"; partitions: P
 
 /**
  * Makes a staged version of a source key the one silver and quarantine show, if no newer version
- * of the key is committed (DESIGN.md decision 11; docs/commit.md):
+ * of the key is committed (docs/design.md decision 11; docs/commit.md):
  *
  * 1. the key's record in the outputs table names this job, `committing`, with the manifests of
  *    the versions it replaces (the committed one, and any half-committed ones before it);

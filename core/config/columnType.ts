@@ -15,7 +15,7 @@ const SQL_TYPES: Record<string, string> = {
   double: "DOUBLE",
   boolean: "BOOLEAN",
   date: "DATE",
-  // Instants are stored in UTC (Parquet isAdjustedToUTC=true), DESIGN.md conventions.
+  // Instants are stored in UTC (Parquet isAdjustedToUTC=true), docs/design.md conventions.
   timestamp: "TIMESTAMPTZ",
 };
 

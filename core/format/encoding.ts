@@ -28,7 +28,7 @@ export function decodeHead(head: Uint8Array): string {
 export type Utf8File = { path: string; encoding: string; invalidSequences: number };
 
 /**
- * Makes sure DuckDB reads UTF-8 (DESIGN.md decision 9): a UTF-8 file is only checked, anything
+ * Makes sure DuckDB reads UTF-8 (docs/design.md decision 9): a UTF-8 file is only checked, anything
  * else is converted while streaming, never held in memory. Without a BOM or a declared encoding,
  * bytes that are not valid UTF-8 decide per file: when the file's valid multi-byte sequences
  * outnumber its invalid ones it is UTF-8 with a few damaged bytes, which become U+FFFD and are

@@ -44,10 +44,12 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
   await withScratch(input.scratchDir, `${input.jobId}-aggregate`, async (dir) => {
     const engine = await Engine.open(input.engine(dir));
     try {
-      for (const { partition, silverPrefix, models } of goldWork(input.models, mine.map((p) => p.partition))) {
+      for (const [n, { partition, silverPrefix, models }] of goldWork(input.models, mine.map((p) => p.partition)).entries()) {
         // The version is read before the files are listed, so the rows are at least that new.
         const version = await silverVersion(input, silverPrefix, mine);
-        const files = await downloadPartition(input, silverPrefix, join(dir, "silver"));
+        // A folder of its own per partition: days hold files of the same names, and the one engine
+        // caches what it read by path, so a reused path would be read as the earlier file.
+        const files = await downloadPartition(input, silverPrefix, join(dir, "silver", String(n)));
         for (const model of models) {
           if (!files.length) {
             manifest.gold.push({ model: model.name, partition, version, rows: 0 });
@@ -59,7 +61,7 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
           await input.store.upload(out, { bucket: input.lakeBucket, key: staged }, { metadata: { [VERSION_METADATA]: String(version) } });
           manifest.gold.push({ model: model.name, partition, version, staged, rows });
         }
-        await rm(join(dir, "silver"), { recursive: true, force: true });
+        await rm(join(dir, "silver", String(n)), { recursive: true, force: true });
       }
     } finally {
       engine.close();

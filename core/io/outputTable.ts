@@ -57,7 +57,7 @@ export type OutputVersion = number | string;
 const BATCH = 100;
 
 /**
- * The outputs table (DESIGN.md decision 11): every write to an output that concurrent jobs share
+ * The outputs table (docs/design.md decision 11): every write to an output that concurrent jobs share
  * goes through a conditional write here first, so the order of versions, not the order in which
  * jobs happen to finish, decides what the lake shows.
  */

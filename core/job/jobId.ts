@@ -8,7 +8,7 @@ function digest(...parts: string[]): string {
 
 /**
  * The job id of one delivery: the same object version always maps to the same job, so a
- * duplicate S3/EventBridge delivery finds its job already there (DESIGN.md decision 8). The
+ * duplicate S3/EventBridge delivery finds its job already there (docs/design.md decision 8). The
  * ETag is not part of it: uploading the same bytes again is a real new upload.
  */
 export function jobIdFor(source: Source): string {

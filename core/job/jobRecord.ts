@@ -14,7 +14,7 @@ export type JobStatus = v.InferOutput<typeof JobStatusSchema>;
 /** Statuses nothing changes any more; FAILED is not one of them: a redrive takes it back to RUNNING. */
 export const FINAL_STATUSES = ["SUCCESS", "SKIPPED", "SUPERSEDED"] as const satisfies readonly JobStatus[];
 
-/** The raw object a job processes, identified down to the delivery (DESIGN.md decision 8). */
+/** The raw object a job processes, identified down to the delivery (docs/design.md decision 8). */
 export const SourceSchema = v.object({
   bucket: v.string(),
   key: v.string(),

@@ -31,7 +31,7 @@ export const LAKE_PREFIXES = {
 const P = LAKE_PREFIXES;
 
 /**
- * Every key the pipeline writes, in one place (DESIGN.md lake layout). Partitions read
+ * Every key the pipeline writes, in one place (docs/design.md lake layout). Partitions read
  * `year=YYYY/month=MM/day=DD`, zero-padded, and the catalog's projection uses the same form.
  */
 export const lake = {

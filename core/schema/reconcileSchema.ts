@@ -30,7 +30,7 @@ export function widens(from: string, to: string): boolean {
 }
 
 /**
- * Reads a file's columns against its dataset's stored schema (DESIGN.md decision 13). The first
+ * Reads a file's columns against its dataset's stored schema (docs/design.md decision 13). The first
  * file founds version 1. Later, a column keeps its stored type when the file's values fit it (a
  * file of integers in a double column is cast to double); a column whose values need a wider type
  * widens along `widens` or, for an inferred column when the dataset allows it, to text, which

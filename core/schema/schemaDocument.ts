@@ -22,7 +22,7 @@ export const SchemaChangeSchema = v.object({
 export type SchemaChange = v.InferOutput<typeof SchemaChangeSchema>;
 
 /**
- * A dataset's schema as data (DESIGN.md decision 13): stored in the lake as
+ * A dataset's schema as data (docs/design.md decision 13): stored in the lake as
  * `_schemas/<dataset>/v<N>.json`, written once per version (conditional create), never changed.
  * `hash` fingerprints the columns so a job can record which schema it was read against.
  */

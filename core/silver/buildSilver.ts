@@ -75,7 +75,7 @@ export async function buildSilver(
   ctx: SilverContext,
   outDir: string,
   style: NumberStyle,
-  /** The dataset's stored schema (DESIGN.md decision 13); the file founds one when there is none. */
+  /** The dataset's stored schema (docs/design.md decision 13); the file founds one when there is none. */
   stored?: SchemaDocument,
 ): Promise<SilverResult> {
   const { columns } = source;

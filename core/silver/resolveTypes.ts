@@ -9,7 +9,7 @@ import type { SourceColumn } from "./loadSource.ts";
 /** A column with the type silver stores it as, and the layout of its text when that was inferred. */
 export type TypedColumn = SourceColumn & { type: string; format?: string };
 
-/** Reader types folded into the stored ones (DESIGN.md: integers BIGINT, instants in UTC). */
+/** Reader types folded into the stored ones (docs/design.md: integers BIGINT, instants in UTC). */
 const WIDENED: Record<string, string> = {
   TINYINT: "BIGINT",
   SMALLINT: "BIGINT",

@@ -69,7 +69,7 @@ function s3AccessDenied(res: ServerResponse, method: string, message: string): v
 
 /**
  * A thin proxy in front of an emulator that evaluates each call of a function's access key
- * against its IAM policy (DESIGN.md decision 11) and answers a refused one as the service does:
+ * against its IAM policy (docs/design.md decision 11) and answers a refused one as the service does:
  * S3 403 `AccessDenied` (XML), DynamoDB 400 `AccessDeniedException` (JSON), SNS 403
  * `AuthorizationError` (XML). Allowed calls are forwarded unchanged, streaming; only the small
  * bodies that name the resources (DynamoDB, SNS, S3 DeleteObjects) are read first.

@@ -71,7 +71,7 @@ describe("on call: a failure at a step, etl jobs, etl job, etl redrive", () => {
   it("after etl redrive the job is SUCCESS with one redrive, every step timed once more where it resumed", () => {
     const redrive = etl(["redrive", jobId, "--state-dir", state]);
     expect(redrive.code).toBe(0);
-    expect(redrive.stderr).toMatch(/✔ Load \d+\.\d s {2}12 gold rows/);
+    expect(redrive.stderr).toMatch(/✔ Load \d+\.\d s {2}21 gold rows/);
     expect(redrive.stderr).not.toMatch(/✔ Extract/);
     const [detail] = etl(["job", jobId, "--state-dir", state, "--json"]).json;
     expect(detail).toMatchObject({ status: "SUCCESS", attempts: 2, redrives: 1 });

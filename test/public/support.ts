@@ -40,7 +40,7 @@ export function startPublicPipeline(): Promise<TestPipeline> {
   });
 }
 
-/** Terminal error types (DESIGN.md decision 4), spelled out here rather than imported from core/. */
+/** Terminal error types (docs/design.md decision 4), spelled out here rather than imported from core/. */
 export const TERMINAL_TYPES = [
   "UnsupportedFormatError",
   "EmptyFileError",
