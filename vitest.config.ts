@@ -3,9 +3,16 @@ import { defineConfig } from "vitest/config";
 /**
  * Public-data cases that take longer than the suite can afford on every run (vega-datasets through
  * the whole local pipeline, the 3M-row flights Parquet among them): `npm run test:public`, which
- * CI runs too. `npm test` runs the rest.
+ * CI runs too. `npm test` runs the rest but the slow suites below.
  */
 const PUBLIC_DATA = ["test/public/vega*.test.ts"];
+
+/**
+ * Suites that each take a minute or more on 2 cores: every IAM grant taken away in turn, a kill
+ * and redrive at every step, state-dir locking between processes, 20 concurrent executions.
+ * `npm run test:slow`, which CI runs too.
+ */
+const SLOW = ["test/integration/iam.test.ts", "test/cli/redrive.test.ts", "test/cli/stateDir.test.ts", "test/integration/concurrency.test.ts"];
 
 export default defineConfig({
   test: {
@@ -15,7 +22,8 @@ export default defineConfig({
     pool: "forks",
     env: { ETL_LOG_LEVEL: "error" },
     projects: [
-      { extends: true, test: { name: "default", include: ["test/**/*.test.ts"], exclude: PUBLIC_DATA } },
+      { extends: true, test: { name: "default", include: ["test/**/*.test.ts"], exclude: [...PUBLIC_DATA, ...SLOW] } },
+      { extends: true, test: { name: "slow", include: SLOW } },
       { extends: true, test: { name: "public", include: PUBLIC_DATA } },
     ],
   },
