@@ -2,50 +2,34 @@
  * Dates without guesses: two-digit years by strptime's `%y` pivot, never a year below 100; one
  * layout for the whole column; an offset in a declared date converted to UTC first.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import * as v from "valibot";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DatasetSchema } from "../../core/config/dataset.ts";
 import { Engine } from "../../core/engine/engine.ts";
 import { cleanFile, type CleanResult } from "../../core/silver/cleanFile.ts";
 import { silverContext } from "../helpers/silverContext.ts";
+import { useTestFiles } from "../helpers/testFiles.ts";
 
-let root: string;
-let db: DuckDBInstance;
-let reader: DuckDBConnection;
-
-beforeAll(async () => {
-  db = await DuckDBInstance.create(":memory:", { threads: "1" });
-  reader = await db.connect();
-});
-afterAll(() => {
-  reader.closeSync();
-  db.closeSync();
-});
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), "dates-"));
-});
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+const kit = useTestFiles("dates-");
 
 const dataset = (input: Record<string, unknown> = {}) =>
   v.parse(DatasetSchema, { name: "d", match: ["d/**"], maxQuarantinedRatio: 1, ...input });
 
 async function clean(text: string, ds = dataset()): Promise<CleanResult> {
-  const path = join(root, "d.csv");
+  const path = join(kit.root, "d.csv");
   writeFileSync(path, text);
-  const engine = await Engine.open({ scratchDir: join(root, "scratch"), threads: 1 });
+  const engine = await Engine.open({ scratchDir: join(kit.root, "scratch"), threads: 1 });
   try {
-    return await cleanFile(engine, { path, format: "csv", dataset: ds, ctx: silverContext("d.csv"), outDir: join(root, "out") });
+    return await cleanFile(engine, { path, format: "csv", dataset: ds, ctx: silverContext("d.csv"), outDir: join(kit.root, "out") });
   } finally {
     engine.close();
   }
 }
 
 async function dates(r: CleanResult, column = "on"): Promise<string[]> {
-  const result = await reader.runAndReadAll(
+  const result = await kit.reader.runAndReadAll(
     `SELECT CAST("${column}" AS VARCHAR) AS v FROM read_parquet($1, hive_partitioning = false) ORDER BY id`,
     [`${r.silverDir}/**/*.parquet`],
   );

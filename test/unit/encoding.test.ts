@@ -1,46 +1,31 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import * as v from "valibot";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DatasetSchema } from "../../core/config/dataset.ts";
 import { Engine } from "../../core/engine/engine.ts";
 import { scanUtf8 } from "../../core/format/encoding.ts";
 import { cleanFile, type CleanResult } from "../../core/silver/cleanFile.ts";
 import { silverContext } from "../helpers/silverContext.ts";
+import { useTestFiles } from "../helpers/testFiles.ts";
 
-let root: string;
-let db: DuckDBInstance;
-let reader: DuckDBConnection;
-beforeAll(async () => {
-  db = await DuckDBInstance.create(":memory:", { threads: "1" });
-  reader = await db.connect();
-});
-afterAll(() => {
-  reader.closeSync();
-  db.closeSync();
-});
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), "encoding-"));
-});
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+const kit = useTestFiles("encoding-");
 
 const dataset = (input: Record<string, unknown> = {}) => v.parse(DatasetSchema, { name: "shops", match: ["shops/**"], ...input });
 
 async function clean(bytes: Buffer, ds = dataset()): Promise<CleanResult> {
-  const path = join(root, "shops.csv");
+  const path = join(kit.root, "shops.csv");
   writeFileSync(path, bytes);
-  const engine = await Engine.open({ scratchDir: join(root, "scratch"), threads: 1 });
+  const engine = await Engine.open({ scratchDir: join(kit.root, "scratch"), threads: 1 });
   try {
-    return await cleanFile(engine, { path, format: "csv", dataset: ds, ctx: silverContext("shops.csv"), outDir: join(root, "out") });
+    return await cleanFile(engine, { path, format: "csv", dataset: ds, ctx: silverContext("shops.csv"), outDir: join(kit.root, "out") });
   } finally {
     engine.close();
   }
 }
 
 async function rows(sql: string, params: string[]): Promise<Record<string, unknown>[]> {
-  return (await reader.runAndReadAll(sql, params)).getRowObjectsJS() as Record<string, unknown>[];
+  return (await kit.reader.runAndReadAll(sql, params)).getRowObjectsJS() as Record<string, unknown>[];
 }
 
 /** 40 shops in UTF-8 with accents, two of them holding a byte that is not UTF-8 (a stray Latin-1 é). */
@@ -83,7 +68,7 @@ describe("encodings decided per file", () => {
   });
 
   it("counts valid multi-byte sequences and invalid bytes", async () => {
-    const path = join(root, "scan.txt");
+    const path = join(kit.root, "scan.txt");
     writeFileSync(path, Buffer.concat([Buffer.from("é€😀"), Buffer.from([0xe9, 0x41, 0x80, 0xc0, 0xaf, 0xed, 0xa0, 0x80])]));
     // é, € and 😀 are valid; a lone é byte, a stray continuation, an overlong C0 AF and a surrogate are not.
     expect(await scanUtf8(path)).toMatchObject({ valid: 3 });

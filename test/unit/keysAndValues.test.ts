@@ -2,50 +2,34 @@
  * Every key keeps its values, in every format: keys differing only in case, columns named like the
  * pipeline's own (`rowid`), non-finite numbers. Expected values come from the fixtures themselves.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import * as v from "valibot";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DatasetSchema } from "../../core/config/dataset.ts";
 import { Engine } from "../../core/engine/engine.ts";
 import type { DataFormat } from "../../core/format/sniffFormat.ts";
 import { cleanFile, type CleanResult } from "../../core/silver/cleanFile.ts";
 import { silverContext } from "../helpers/silverContext.ts";
+import { useTestFiles } from "../helpers/testFiles.ts";
 
-let root: string;
-let db: DuckDBInstance;
-let reader: DuckDBConnection;
-
-beforeAll(async () => {
-  db = await DuckDBInstance.create(":memory:", { threads: "1" });
-  reader = await db.connect();
-});
-afterAll(() => {
-  reader.closeSync();
-  db.closeSync();
-});
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), "keys-"));
-});
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+const kit = useTestFiles("keys-");
 
 const dataset = (input: Record<string, unknown> = {}) => v.parse(DatasetSchema, { name: "things", match: ["things/**"], ...input });
 
 async function clean(name: string, format: DataFormat, content: string | undefined, ds = dataset()): Promise<CleanResult> {
-  const path = join(root, name);
+  const path = join(kit.root, name);
   if (content !== undefined) writeFileSync(path, content);
-  const engine = await Engine.open({ scratchDir: join(root, "scratch"), threads: 1 });
+  const engine = await Engine.open({ scratchDir: join(kit.root, "scratch"), threads: 1 });
   try {
-    return await cleanFile(engine, { path, format, dataset: ds, ctx: silverContext(name), outDir: join(root, `out-${name}`) });
+    return await cleanFile(engine, { path, format, dataset: ds, ctx: silverContext(name), outDir: join(kit.root, `out-${name}`) });
   } finally {
     engine.close();
   }
 }
 
 async function rows(r: CleanResult, orderBy: string): Promise<Record<string, unknown>[]> {
-  const result = await reader.runAndReadAll(`SELECT * FROM read_parquet($1, hive_partitioning = false) ORDER BY ${orderBy}`, [
+  const result = await kit.reader.runAndReadAll(`SELECT * FROM read_parquet($1, hive_partitioning = false) ORDER BY ${orderBy}`, [
     `${r.silverDir}/**/*.parquet`,
   ]);
   return result.getRowObjectsJS() as Record<string, unknown>[];
@@ -53,7 +37,7 @@ async function rows(r: CleanResult, orderBy: string): Promise<Record<string, unk
 
 async function quarantined(r: CleanResult): Promise<Record<string, unknown>[]> {
   if (!r.quarantineFile) return [];
-  return (await reader.runAndReadAll(`SELECT * FROM read_parquet($1) ORDER BY _row_number`, [r.quarantineFile])).getRowObjectsJS() as Record<
+  return (await kit.reader.runAndReadAll(`SELECT * FROM read_parquet($1) ORDER BY _row_number`, [r.quarantineFile])).getRowObjectsJS() as Record<
     string,
     unknown
   >[];
@@ -101,8 +85,8 @@ describe("a column named rowid", () => {
   });
 
   it("is renamed rowid_2 in Parquet, and the first occurrence in the file is the one kept", async () => {
-    const path = join(root, "rowid.parquet");
-    await reader.run(
+    const path = join(kit.root, "rowid.parquet");
+    await kit.reader.run(
       `COPY (SELECT * FROM (VALUES (9, 1, 'first'), (1, 1, 'second'), (5, 2, 'third')) t("rowid", k, v)) TO '${path}' (FORMAT parquet)`,
     );
 
@@ -136,8 +120,8 @@ describe("non-finite numbers", () => {
   });
 
   it("quarantines NaN in a Parquet double column", async () => {
-    const path = join(root, "nan.parquet");
-    await reader.run(`COPY (SELECT * FROM (VALUES (1, 1.5::DOUBLE), (2, 'nan'::DOUBLE), (3, 2.0::DOUBLE)) t(id, x)) TO '${path}' (FORMAT parquet)`);
+    const path = join(kit.root, "nan.parquet");
+    await kit.reader.run(`COPY (SELECT * FROM (VALUES (1, 1.5::DOUBLE), (2, 'nan'::DOUBLE), (3, 2.0::DOUBLE)) t(id, x)) TO '${path}' (FORMAT parquet)`);
 
     const r = await clean("nan.parquet", "parquet", undefined);
 

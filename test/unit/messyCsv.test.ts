@@ -3,17 +3,16 @@
  * never from the pipeline: every row the pollution did not touch must reach silver intact and
  * correctly split, and the touched one is quarantined (or kept, when nothing is lost reading it).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import * as v from "valibot";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DatasetSchema } from "../../core/config/dataset.ts";
 import { Engine } from "../../core/engine/engine.ts";
 import { MalformedFileError, QualityGateError } from "../../core/errors.ts";
 import { cleanFile, type CleanResult } from "../../core/silver/cleanFile.ts";
 import { silverContext } from "../helpers/silverContext.ts";
+import { useTestFiles } from "../helpers/testFiles.ts";
 
 type Gen = { id: number; day: string; qty: number; city: string; note: string };
 
@@ -32,38 +31,23 @@ const HEADER = "id,sold_on,qty,city,note";
 const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 const line = (r: Gen) => [r.id, r.day, r.qty, quote(r.city), quote(r.note)].join(",");
 
-let root: string;
-let db: DuckDBInstance;
-let reader: DuckDBConnection;
-
-beforeAll(async () => {
-  db = await DuckDBInstance.create(":memory:", { threads: "1" });
-  reader = await db.connect();
-});
-afterAll(() => {
-  reader.closeSync();
-  db.closeSync();
-});
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), "messy-"));
-});
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+const kit = useTestFiles("messy-");
 
 const dataset = (input: Record<string, unknown> = {}) => v.parse(DatasetSchema, { name: "orders", match: ["orders/**"], ...input });
 
 async function clean(text: string | Buffer, ds = dataset()): Promise<CleanResult> {
-  const path = join(root, "orders.csv");
+  const path = join(kit.root, "orders.csv");
   writeFileSync(path, text);
-  const engine = await Engine.open({ scratchDir: join(root, "scratch"), threads: 1 });
+  const engine = await Engine.open({ scratchDir: join(kit.root, "scratch"), threads: 1 });
   try {
-    return await cleanFile(engine, { path, format: "csv", dataset: ds, ctx: silverContext("orders.csv"), outDir: join(root, "out") });
+    return await cleanFile(engine, { path, format: "csv", dataset: ds, ctx: silverContext("orders.csv"), outDir: join(kit.root, "out") });
   } finally {
     engine.close();
   }
 }
 
 async function silver(r: CleanResult): Promise<Gen[]> {
-  const result = await reader.runAndReadAll(
+  const result = await kit.reader.runAndReadAll(
     `SELECT id, CAST(sold_on AS VARCHAR) AS day, qty, city, note FROM read_parquet($1, hive_partitioning = false) ORDER BY id`,
     [`${r.silverDir}/**/*.parquet`],
   );
@@ -78,7 +62,7 @@ async function silver(r: CleanResult): Promise<Gen[]> {
 
 async function quarantine(r: CleanResult): Promise<Record<string, unknown>[]> {
   if (!r.quarantineFile) return [];
-  const result = await reader.runAndReadAll(`SELECT * FROM read_parquet($1) ORDER BY _row_number`, [r.quarantineFile]);
+  const result = await kit.reader.runAndReadAll(`SELECT * FROM read_parquet($1) ORDER BY _row_number`, [r.quarantineFile]);
   return result.getRowObjectsJS() as Record<string, unknown>[];
 }
 
@@ -160,7 +144,7 @@ describe("a CSV polluted one way at a time", () => {
     const r = await clean(text([header, ...rows.map(line)], "\r\n"));
 
     expect(r.columns.map((c) => c.original)).toEqual(["id", "day\nof order", "qty", "city", "note"]);
-    const read = await reader.runAndReadAll(`SELECT count(*) AS n FROM read_parquet($1)`, [`${r.silverDir}/**/*.parquet`]);
+    const read = await kit.reader.runAndReadAll(`SELECT count(*) AS n FROM read_parquet($1)`, [`${r.silverDir}/**/*.parquet`]);
     expect(Number(read.getRowObjectsJS()[0].n)).toBe(60);
   });
 
