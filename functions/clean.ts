@@ -11,7 +11,10 @@ import { orderingKey } from "../core/commit/sequencer.ts";
 import { stageSource } from "../core/commit/stageSource.ts";
 import { ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
 import { cleanFile, type CleanResult } from "../core/silver/cleanFile.ts";
-import { commitSchema, latestSchema } from "../core/schema/commitSchema.ts";
+import { commitSchema, latestSchema, schemaVersions } from "../core/schema/commitSchema.ts";
+import { conformSilver, type ConformInput } from "../core/commit/conformSilver.ts";
+import type { SchemaDocument } from "../core/schema/schemaDocument.ts";
+import type { PartitionVersion } from "../core/pointers.ts";
 import { defineStep } from "./defineStep.ts";
 
 const CleanInputSchema = v.object({ extract: ExtractedSchema });
@@ -33,6 +36,18 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     const known = (await ctx.store.list(lakeBucket, LAKE_PREFIXES.schemas)).map((k) => k.slice(LAKE_PREFIXES.schemas.length).split("/")[0]);
     checkInferredCap(ctx.config, dataset.name, known, job.source.key);
   }
+
+  // What the schema conformance of silver needs (core/commit/conformSilver.ts).
+  const conformInput = (engine: Engine, dir: string, versions: SchemaDocument[]): ConformInput => ({
+    store: ctx.store,
+    outputs: ctx.outputs,
+    engine,
+    bucket: lakeBucket,
+    dataset: dataset.name,
+    jobId: job.jobId,
+    versions,
+    dir: join(dir, "conform"),
+  });
 
   const cleaned = await withScratch(ctx.settings.ETL_SCRATCH_DIR, `${job.jobId}-clean`, async (dir) => {
     const downloaded = join(dir, "bronze");
@@ -61,7 +76,7 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
         },
       });
       // A new schema version is committed before anything it describes is published.
-      if (result.schema.next) await commitSchema(ctx.store, lakeBucket, result.schema.next);
+      const created = result.schema.next ? (await commitSchema(ctx.store, lakeBucket, { ...result.schema.next, jobId: job.jobId })) === "created" : false;
       const staged = await stageSource({
         store: ctx.store,
         bucket: lakeBucket,
@@ -70,8 +85,11 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
         sourceId: job.sourceId,
         silverDir: result.silverDir,
         quarantineFile: result.quarantineFile,
+        schemaVersion: result.schema.version,
       });
-      return { result, staged };
+      // Silver files of types older than the newest version are rewritten to it (docs/silver.md).
+      const rewritten = await conformSilver(conformInput(engine, dir, await schemaVersions(ctx.store, lakeBucket, dataset.name)));
+      return { result, staged, created, rewritten };
     } finally {
       engine.close();
     }
@@ -86,12 +104,26 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     manifest: cleaned.staged,
   });
   const committed = commit.outcome === "committed";
+  // A version created after this file was read (by a job whose pass listed silver before this
+  // commit) is this job's to apply to its own files, now that they are visible.
+  const versions = await schemaVersions(ctx.store, lakeBucket, dataset.name);
+  const own =
+    committed && (versions.at(-1)?.version ?? 0) > cleaned.result.schema.version
+      ? await withScratch(ctx.settings.ETL_SCRATCH_DIR, `${job.jobId}-conform`, async (dir) => {
+          const engine = await Engine.open(ctx.engine(dir));
+          try {
+            return await conformSilver(conformInput(engine, dir, versions), cleaned.staged.silver);
+          } finally {
+            engine.close();
+          }
+        })
+      : [];
   const manifest: CleanManifest = {
     jobId: job.jobId,
     outcome: commit.outcome,
     silver: committed ? cleaned.staged.silver : [],
     quarantine: committed ? cleaned.staged.quarantine : [],
-    partitions: commit.partitions,
+    partitions: newest([...commit.partitions, ...cleaned.rewritten, ...own]),
   };
   const jobManifest = { bucket: lakeBucket, key: lake.jobManifest(job.jobId, "clean") };
   await ctx.store.putJson(jobManifest, manifest);
@@ -104,28 +136,37 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     stats: result.stats,
     // Lines that were not data, and the schema version the file was read against.
     ...(result.skippedLines ? { skippedLines: { count: result.skippedLines, first: result.firstSkipped ?? [] } } : {}),
-    schema: schemaOfJob(result.schema),
+    schema: schemaOfJob(result.schema, cleaned.created ? result.schema.next : stored?.jobId === job.jobId ? stored : undefined),
     manifests: { clean: jobManifest.key },
   });
   // Superseded with nothing to recompute: the job ends here; otherwise gold follows what changed.
-  const superseded = !committed && !commit.partitions.length;
+  const superseded = !committed && !manifest.partitions.length;
   if (superseded) await ctx.jobs.finish(job.jobId, "SUPERSEDED");
   ctx.log.info(committed ? "silver committed" : "superseded by a newer upload of the key", {
     ...result.stats,
     files: manifest.silver.length,
-    partitions: commit.partitions.length,
+    partitions: manifest.partitions.length,
   });
   return {
     manifest: jobManifest,
     superseded,
     inputRows: result.stats.inputRows,
     silverRows: result.stats.silverRows,
-    partitions: commit.partitions.length,
+    partitions: manifest.partitions.length,
   };
 });
 
-/** The schema version a job records: the new one when the file created it, with its changes. */
-function schemaOfJob(schema: CleanResult["schema"]) {
-  const { next } = schema;
-  return next ? { version: next.version, hash: next.hash, changes: next.changes } : { version: schema.version, hash: schema.hash };
+/** One entry per partition, its newest version: gold computes each once. */
+function newest(partitions: readonly PartitionVersion[]): PartitionVersion[] {
+  const byPartition = new Map<string, number>();
+  for (const p of partitions) byPartition.set(p.partition, Math.max(p.version, byPartition.get(p.partition) ?? 0));
+  return [...byPartition].sort(([a], [b]) => a.localeCompare(b)).map(([partition, version]) => ({ partition, version }));
+}
+
+/**
+ * The schema version a job records, with its changes when this job created it (`created`: the
+ * version it committed, or one an earlier attempt of it did): functions/notify.ts announces them.
+ */
+function schemaOfJob(schema: CleanResult["schema"], created: SchemaDocument | undefined) {
+  return created ? { version: created.version, hash: created.hash, changes: created.changes } : { version: schema.version, hash: schema.hash };
 }

@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import type { ObjectStore } from "../io/objectStore.ts";
 import { lake, partitionOf } from "../lake/layout.ts";
 import type { SourceManifest } from "../pointers.ts";
+import { SCHEMA_VERSION_METADATA } from "./conformSilver.ts";
 
 /** The silver and quarantine files clean wrote on local disk for one version of a source key. */
 export type LocalOutputs = {
@@ -14,6 +15,8 @@ export type LocalOutputs = {
   /** Day-partitioned silver files, `year=…/month=…/day=…/<file>.parquet` below it. */
   silverDir: string;
   quarantineFile?: string;
+  /** The schema version whose types the silver files have; carried by each object (core/commit/conformSilver.ts). */
+  schemaVersion: number;
 };
 
 /**
@@ -29,7 +32,8 @@ export async function stageSource(o: LocalOutputs): Promise<SourceManifest> {
     const partition = partitionOf(rel);
     if (!partition) throw new Error(`Silver file ${rel} has no year=/month=/day= partition`);
     const key = lake.silver(o.dataset, partition, o.jobId, rel.slice(partition.length + 1));
-    await o.store.upload(file, { bucket: o.bucket, key: lake.staged(o.jobId, key) });
+    // The commit's copy keeps the metadata: the committed object says which types it has.
+    await o.store.upload(file, { bucket: o.bucket, key: lake.staged(o.jobId, key) }, { metadata: { [SCHEMA_VERSION_METADATA]: String(o.schemaVersion) } });
     manifest.silver.push(key);
     partitions.add(partition);
   }

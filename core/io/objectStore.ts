@@ -27,6 +27,13 @@ export type ObjectRef = { bucket: string; key: string; versionId?: string };
 /** What HeadObject tells about an object; `metadata` is its user metadata (`x-amz-meta-*`). */
 export type ObjectInfo = { size: number; etag: string; versionId?: string; metadata: Record<string, string> };
 
+/** Whether a conditional write failed because the object changed (412) or is gone (404) since it was read. */
+export function lostCondition(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const name = (error as Error).name;
+  return status === 412 || status === 404 || name === "PreconditionFailed" || name === "NoSuchKey";
+}
+
 /** S3 keys in CopySource must be URL-encoded, slashes kept. */
 function copySource(ref: ObjectRef): string {
   const path = `${ref.bucket}/${ref.key.split("/").map(encodeURIComponent).join("/")}`;
@@ -76,12 +83,14 @@ export class ObjectStore {
   async upload(
     path: string,
     ref: ObjectRef,
-    options: { contentType?: string; metadata?: Record<string, string> } = {},
+    /** `ifMatch`: replace only the object with this ETag (S3 conditional write); a 412 or 404 means it changed (`lostCondition`). */
+    options: { contentType?: string; metadata?: Record<string, string>; ifMatch?: string } = {},
   ): Promise<{ etag?: string; versionId?: string }> {
     const { size } = await stat(path);
     const common = { Bucket: ref.bucket, Key: ref.key, ContentType: options.contentType ?? "application/octet-stream", Metadata: options.metadata };
+    const condition = options.ifMatch ? { IfMatch: options.ifMatch } : {};
     if (size <= PART_BYTES) {
-      const out = await this.s3.send(new PutObjectCommand({ ...common, Body: createReadStream(path), ContentLength: size }));
+      const out = await this.s3.send(new PutObjectCommand({ ...common, ...condition, Body: createReadStream(path), ContentLength: size }));
       return { etag: out.ETag, versionId: out.VersionId };
     }
     const { UploadId } = await this.s3.send(new CreateMultipartUploadCommand(common));
@@ -102,7 +111,7 @@ export class ObjectStore {
         parts.push({ ETag: out.ETag, PartNumber: n });
       }
       const done = await this.s3.send(
-        new CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, MultipartUpload: { Parts: parts } }),
+        new CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, MultipartUpload: { Parts: parts }, ...condition }),
       );
       return { etag: done.ETag, versionId: done.VersionId };
     } catch (error) {

@@ -13,6 +13,8 @@ export const outputId = {
   gold: (model: string, partition: string) => `gold#${model}#${partition}`,
   /** The archived version of one raw key. */
   archive: (sourceId: string) => `archive#${sourceId}`,
+  /** The newest schema version every silver file of a dataset is known to have the types of (core/commit/conformSilver.ts). */
+  schema: (dataset: string) => `schema#${dataset}`,
 };
 
 /**
@@ -163,6 +165,29 @@ export class OutputTable {
       }
     }
     return versions;
+  }
+
+  /** The newest schema version all of a dataset's silver files were conformed to; undefined before the first pass. */
+  async conformedSchema(dataset: string): Promise<number | undefined> {
+    const item = await this.get(outputId.schema(dataset));
+    return item ? Number(item.conformed) : undefined;
+  }
+
+  /** Records that every silver file of a dataset has the types of `version`; never moves the mark back. */
+  async markConformed(dataset: string, version: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id: outputId.schema(dataset) },
+          UpdateExpression: "SET conformed = :v, updated_at = :now",
+          ConditionExpression: "attribute_not_exists(conformed) OR conformed < :v",
+          ExpressionAttributeValues: { ":v": version, ":now": new Date().toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   /** A published output's record, read consistently. */

@@ -33,6 +33,8 @@ export const SchemaDocumentSchema = v.object({
   columns: v.array(SchemaColumnSchema),
   /** The changes from version - 1 (empty for version 1). */
   changes: v.array(SchemaChangeSchema),
+  /** The job that created this version: a re-run of it still announces the changes (functions/notify.ts). */
+  jobId: v.optional(v.string()),
 });
 export type SchemaDocument = v.InferOutput<typeof SchemaDocumentSchema>;
 
@@ -45,4 +47,10 @@ export function schemaKey(dataset: string, version: number): string {
 export function schemaHash(columns: readonly SchemaColumn[]): string {
   const canonical = columns.map((c) => [c.name, c.type, c.declared, c.format ?? null]);
   return createHash("sha256").update(JSON.stringify(canonical)).digest("hex").slice(0, 16);
+}
+
+/** The columns whose type differs between two versions of a schema, with the newer type: what an older file must be cast to. */
+export function typeChanges(from: SchemaDocument, to: SchemaDocument): Map<string, string> {
+  const before = new Map(from.columns.map((c) => [c.name, c.type]));
+  return new Map(to.columns.filter((c) => before.has(c.name) && before.get(c.name) !== c.type).map((c) => [c.name, c.type]));
 }
