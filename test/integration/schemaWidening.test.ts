@@ -97,6 +97,18 @@ describe("a widened inferred column keeps one physical type in every silver file
       await expectOneType("parts", ["v1", "v2"]);
       // The rewrite replaced the first file's objects in place: the same keys, no orphan.
       expect((await codeTypes("parts")).keys).toEqual(expect.arrayContaining(before.keys));
+      // The widening is announced on SNS once, with its diff (read from the SQS inbox subscribed to the topic).
+      const announced = (await p.alerts()).filter((a) => a.Attributes.event === "SCHEMA_CHANGED");
+      expect(announced).toHaveLength(1);
+      expect(announced[0].Attributes).toEqual({ event: "SCHEMA_CHANGED", dataset: "parts", version: "2" });
+      expect(announced[0].Subject).toBe("ETL schema of parts is now v2: code widened BIGINT -> VARCHAR");
+      expect(announced[0].Message).toMatchObject({
+        dataset: "parts",
+        version: 2,
+        changes: [{ column: "code", kind: "widened", from: "BIGINT", to: "VARCHAR" }],
+        file: "s3://etl-raw/incoming/parts/b.csv",
+        schemaDocument: "s3://etl-lake/_schemas/parts/v2.json",
+      });
     } finally {
       await p.stop();
     }
@@ -112,6 +124,8 @@ describe("a widened inferred column keeps one physical type in every silver file
       const versions = (await p.keys(LAKE, "_schemas/parts_c/")).map((k) => k.split("/").at(-1)!.replace(".json", ""));
       expect(versions.length).toBeLessThanOrEqual(2);
       await expectOneType("parts_c", versions.sort());
+      const announced = (await p.alerts()).filter((a) => a.Attributes.event === "SCHEMA_CHANGED");
+      expect(announced.map((a) => a.Attributes.version)).toEqual(versions.length === 2 ? ["2"] : []);
     } finally {
       await p.stop();
     }
