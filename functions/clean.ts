@@ -129,7 +129,13 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   await ctx.store.putJson(jobManifest, manifest);
   const { result } = cleaned;
   await ctx.jobs.update(job.jobId, {
-    format: { format: extract.format, compression: extract.compression, encoding: result.encoding, dialect: result.dialect },
+    format: {
+      format: extract.format,
+      compression: extract.compression,
+      encoding: result.encoding,
+      ...(result.invalidSequences ? { invalidSequences: result.invalidSequences } : {}),
+      dialect: result.dialect,
+    },
     columns: result.columns,
     discardedColumns: result.discardedColumns,
     expectations: result.expectations,

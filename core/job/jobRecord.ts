@@ -67,6 +67,8 @@ export const JobRecordSchema = v.object({
       format: v.string(),
       compression: v.string(),
       encoding: v.optional(v.string()),
+      /** Invalid UTF-8 sequences the file held (each became U+FFFD; quarantined or kept per the dataset's `invalidBytes`). */
+      invalidSequences: v.optional(v.number()),
       dialect: v.optional(
         v.object({ delimiter: v.string(), quote: v.string(), escape: v.string(), newline: v.string(), header: v.boolean() }),
       ),

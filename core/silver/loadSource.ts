@@ -61,7 +61,7 @@ export type LoadInput = {
   csv?: CsvDeclared;
   /** A top-level JSON array field whose elements become rows of their own. */
   explode?: string;
-  /** Invalid UTF-8 bytes became U+FFFD and their records are quarantined (CSV; other formats keep them replaced). */
+  /** Invalid UTF-8 bytes became U+FFFD and the records holding them are quarantined (CSV and JSON alike). */
   damaged?: boolean;
   /** A folder for the reader's intermediate files (a CSV's split records), removed once loaded. */
   workDir: string;
@@ -149,14 +149,16 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
   if (nested) await engine.run("DROP TABLE raw");
   await rm(input.workDir, { recursive: true, force: true });
   const columns = leaves.map((l, i) => ({ original: headers[i] || `column_${i + 1}`, name: names[i], sourceType: l.type }));
+  // CSV set its damaged records aside while splitting; a JSON record is set aside once read.
+  const damagedJson = !csv && format !== "parquet" && input.damaged ? await setAsideDamaged(engine, columns) : undefined;
   const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${SOURCE_TABLE}`);
-  const malformed = csv?.split.malformed ?? 0;
+  const malformed = csv?.split.malformed ?? damagedJson ?? 0;
   if (n === 0n && malformed === 0) throw new EmptyFileError(`${fileName} has no data rows`);
   return {
     columns,
     dialect: csv?.dialect,
     rows: Number(n) + malformed,
-    position: csv ? CSV_POSITION : ROWID_POSITION,
+    position: csv || damagedJson !== undefined ? CSV_POSITION : ROWID_POSITION,
     malformed,
     ...(csv ? { skippedLines: csv.split.skippedLines, firstSkipped: csv.split.firstSkipped } : {}),
   };
@@ -186,6 +188,32 @@ async function jsonReader(engine: Engine, input: LoadInput, params: Params): Pro
   if (renamed && !input.explode) return whole;
   const pinned = auto.map((c) => `${quoteLiteral(c.column_name)}: '${NESTED.test(c.column_type) ? "JSON" : "VARCHAR"}'`);
   return `read_json(${path}, format = '${shape}', columns = {${pinned.join(", ")}})`;
+}
+
+/**
+ * Moves the JSON records holding U+FFFD (what invalid UTF-8 bytes became) to `MALFORMED_TABLE`,
+ * as CSV's split does: quarantined as `malformed_row` with their record number and the record as
+ * JSON, counted as input rows. The source table gets each record's position as `__row` first,
+ * since its row ids no longer are positions once records leave it. Returns how many left.
+ */
+async function setAsideDamaged(engine: Engine, columns: readonly SourceColumn[]): Promise<number> {
+  const text = columns.filter((c) => c.sourceType === "VARCHAR").map((c) => quoteIdent(c.name));
+  const damaged = text.length ? text.map((c) => `contains(${c}, '\uFFFD')`).join(" OR ") : "FALSE";
+  const params = new Params();
+  const record = columns.flatMap((c) => [params.add(c.original), quoteIdent(c.name)]);
+  await engine.run(`CREATE TABLE positioned AS SELECT ${ROWID_POSITION} AS ${CSV_POSITION}, * FROM ${SOURCE_TABLE}`);
+  await engine.run(`DROP TABLE ${SOURCE_TABLE}`);
+  await engine.run(
+    `CREATE TABLE ${MALFORMED_TABLE} AS
+     SELECT ${CSV_POSITION} AS row, CAST(NULL AS BIGINT) AS line, CAST(json_object(${record.join(", ")}) AS VARCHAR) AS raw,
+            'record ' || ${CSV_POSITION} || ': invalid UTF-8 bytes (shown as U+FFFD)' AS reason
+     FROM positioned WHERE ${damaged}`,
+    params.values,
+  );
+  await engine.run(`DELETE FROM positioned WHERE ${damaged}`);
+  await engine.run(`ALTER TABLE positioned RENAME TO ${SOURCE_TABLE}`);
+  const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${MALFORMED_TABLE}`);
+  return Number(n);
 }
 
 /** The single column of a JSON file read one whole value per record; its keys are flattened from the data. */

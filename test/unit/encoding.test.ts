@@ -13,12 +13,13 @@ const kit = useTestFiles("encoding-");
 
 const dataset = (input: Record<string, unknown> = {}) => v.parse(DatasetSchema, { name: "shops", match: ["shops/**"], ...input });
 
-async function clean(bytes: Buffer, ds = dataset()): Promise<CleanResult> {
-  const path = join(kit.root, "shops.csv");
+async function clean(bytes: Buffer, ds = dataset(), format: "csv" | "ndjson" | "json" = "csv"): Promise<CleanResult> {
+  const name = `shops.${format}`;
+  const path = join(kit.root, name);
   writeFileSync(path, bytes);
   const engine = await Engine.open({ scratchDir: join(kit.root, "scratch"), threads: 1 });
   try {
-    return await cleanFile(engine, { path, format: "csv", dataset: ds, ctx: silverContext("shops.csv"), outDir: join(kit.root, "out") });
+    return await cleanFile(engine, { path, format, dataset: ds, ctx: silverContext(name), outDir: join(kit.root, `out-${format}-${ds.invalidBytes}`) });
   } finally {
     engine.close();
   }
@@ -35,7 +36,43 @@ function shops(): { bytes: Buffer; names: string[] } {
   return { bytes: Buffer.concat([Buffer.from("id,name\n"), ...lines]), names };
 }
 
+/** The same 40 shops as NDJSON records, or as one JSON array: two hold the stray byte. */
+function shopsJson(shape: "ndjson" | "json"): Buffer {
+  const records = Array.from({ length: 40 }, (_, i) =>
+    Buffer.concat([Buffer.from(`{"id": ${i + 1}, "name": "`), i === 7 || i === 30 ? Buffer.from([0x43, 0x61, 0x66, 0xe9]) : Buffer.from(`café ${i} Straße`), Buffer.from('"}')]),
+  );
+  if (shape === "ndjson") return Buffer.concat(records.flatMap((r) => [r, Buffer.from("\n")]));
+  return Buffer.concat([Buffer.from("["), ...records.flatMap((r, i) => (i ? [Buffer.from(",\n"), r] : [r])), Buffer.from("]")]);
+}
+
 describe("encodings decided per file", () => {
+  for (const shape of ["ndjson", "json"] as const) {
+    it(`quarantines the ${shape} records holding invalid UTF-8 bytes, with the reason, and keeps the others intact`, async () => {
+      const r = await clean(shopsJson(shape), dataset(), shape);
+
+      expect(r.encoding).toBe("utf-8");
+      expect(r.invalidSequences).toBe(2);
+      expect(r.stats).toMatchObject({ inputRows: 40, silverRows: 38, quarantinedRows: 2 });
+      const silver = await rows(`SELECT id, name FROM read_parquet($1, hive_partitioning = false) ORDER BY id`, [`${r.silverDir}/**/*.parquet`]);
+      expect(silver.map((x) => x.name)).toEqual(shops().names.filter((_, i) => i !== 7 && i !== 30));
+      const q = await rows(`SELECT _row_number, _rule, _reason, _record FROM read_parquet($1) ORDER BY 1`, [r.quarantineFile!]);
+      expect(q.map((x) => [Number(x._row_number), x._rule, x._reason])).toEqual([
+        [8, "malformed_row", "record 8: invalid UTF-8 bytes (shown as U+FFFD)"],
+        [31, "malformed_row", "record 31: invalid UTF-8 bytes (shown as U+FFFD)"],
+      ]);
+      expect(JSON.parse(String(q[0]._record)).raw).toContain("Caf\uFFFD");
+    });
+
+    it(`keeps the ${shape} records with the bytes replaced, and counts them, under invalidBytes: "replace"`, async () => {
+      const r = await clean(shopsJson(shape), dataset({ invalidBytes: "replace" }), shape);
+
+      expect(r.invalidSequences).toBe(2);
+      expect(r.stats).toMatchObject({ inputRows: 40, silverRows: 40, quarantinedRows: 0 });
+      const [row] = await rows(`SELECT name FROM read_parquet($1, hive_partitioning = false) WHERE id = 8`, [`${r.silverDir}/**/*.parquet`]);
+      expect(row.name).toBe("Caf\uFFFD");
+    });
+  }
+
   it("keeps a UTF-8 file with a few invalid bytes as UTF-8 and quarantines the rows holding them", async () => {
     const { bytes, names } = shops();
 
