@@ -68,6 +68,25 @@ describe("keys differing only in case", () => {
   });
 });
 
+describe("non-Latin headers", () => {
+  it.each([
+    ["csv", "Имя,Город,価格\nАнна,Москва,120\nБорис,Казань,95\n"],
+    ["ndjson", '{"Имя":"Анна","Город":"Москва","価格":120}\n{"Имя":"Борис","Город":"Казань","価格":95}\n'],
+  ] as const)("keep readable names in %s, the originals in the mapping, and their values", async (format, text) => {
+    const r = await clean(`cities.${format}`, format, text);
+
+    expect(r.columns.map((c) => [c.original, c.name])).toEqual([
+      ["Имя", "imya"],
+      ["Город", "gorod"],
+      ["価格", "si_ge"],
+    ]);
+    expect((await rows(r, "imya")).map((x) => [x.imya, x.gorod, Number(x.si_ge)])).toEqual([
+      ["Анна", "Москва", 120],
+      ["Борис", "Казань", 95],
+    ]);
+  });
+});
+
 describe("a column named rowid", () => {
   it.each([
     ["csv", "rowid,k,v\n9,1,first\n1,1,second\n5,2,third\n"],
