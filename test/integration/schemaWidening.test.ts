@@ -7,6 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GlueClient } from "@aws-sdk/client-glue";
+import { S3Client } from "@aws-sdk/client-s3";
+import { ObjectStore } from "../../core/io/objectStore.ts";
+import { commitSchema, latestSchema } from "../../core/schema/commitSchema.ts";
+import { schemaHash } from "../../core/schema/schemaDocument.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineConfig } from "../../core/config/defineConfig.ts";
 import { GlueCatalog } from "../../core/io/glueCatalog.ts";
@@ -109,6 +113,29 @@ describe("a widened inferred column keeps one physical type in every silver file
         file: "s3://etl-raw/incoming/parts/b.csv",
         schemaDocument: "s3://etl-lake/_schemas/parts/v2.json",
       });
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it("a job killed after creating the widened version leaves the rewrite to the next job of the dataset (or its redrive)", async () => {
+    await start("parts_k");
+    try {
+      await p.runtime.execute(await upload("parts_k", "a.csv", FIRST));
+      // What a job killed right after its schema commit leaves: v2 stored, no silver file rewritten.
+      const store = new ObjectStore(new S3Client({ forcePathStyle: true }));
+      const v1 = (await latestSchema(store, LAKE, "parts_k"))!;
+      const columns = v1.columns.map((c) => (c.name === "code" ? { ...c, type: "VARCHAR" } : c));
+      await commitSchema(store, LAKE, { ...v1, version: 2, hash: schemaHash(columns), columns, changes: [{ column: "code", kind: "widened", from: "BIGINT", to: "VARCHAR" }] });
+      expect((await codeTypes("parts_k")).types.every((t) => t.includes(" INT64"))).toBe(true);
+
+      expect((await p.runtime.execute(await upload("parts_k", "c.csv", "part,code,qty,made\np7,5,1,2024-03-04\n"))).status).toBe("SUCCEEDED");
+
+      expect((await codeTypes("parts_k")).types.sort()).toEqual([
+        "year=2024/month=03/day=01 BYTE_ARRAY/UTF8",
+        "year=2024/month=03/day=02 BYTE_ARRAY/UTF8",
+        "year=2024/month=03/day=04 BYTE_ARRAY/UTF8",
+      ]);
     } finally {
       await p.stop();
     }
