@@ -1,6 +1,6 @@
 /**
  * Issue 7 end to end: through the state machine and the emulators, a fully quarantined file is
- * FAILED (QualityGateError) with nothing in silver, a preamble is recorded in the job, and a
+ * FAILED (QualityGateError) with nothing in silver, a preamble is recorded in the job, NaN and Infinity never reach gold, and a
  * stranger's folder cannot create datasets past maxInferredDatasets.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +18,21 @@ describe("silver guards through the pipeline", () => {
   beforeAll(async () => {
     p = await startPipeline({
       config: defineConfig({
-        datasets: [{ name: "orders", match: ["orders/**"], columns: { order_id: { type: "integer" } } }],
+        datasets: [
+          { name: "orders", match: ["orders/**"], columns: { order_id: { type: "integer" } } },
+          { name: "readings", match: ["readings/**"], columns: { value: { type: "double" }, read_on: { type: "date" } }, eventTime: "read_on" },
+        ],
+        gold: [
+          {
+            name: "readings_daily",
+            dataset: "readings",
+            groupBy: [],
+            metrics: [
+              { name: "avg_value", fn: "avg", column: "value" },
+              { name: "max_value", fn: "max", column: "value" },
+            ],
+          },
+        ],
         maxInferredDatasets: 1,
       }),
     });
@@ -46,6 +60,17 @@ describe("silver guards through the pipeline", () => {
     expect(job?.error.message).toContain("50 of 50 rows (100.0%) were quarantined");
     expect(await p.keys(LAKE, "silver/orders/")).toEqual([]);
     expect(await p.keys(RAW, "incoming/orders/")).toEqual(["incoming/orders/orders.csv"]);
+  });
+
+  it("keeps NaN and Infinity out of gold: quarantined as non_finite, avg and max stay numbers", async () => {
+    const text = "read_on,value\n2024-02-01,1.5\n2024-02-01,NaN\n2024-02-01,Infinity\n2024-02-01,2.5\n2024-02-01,-inf\n2024-02-01,2\n";
+
+    const { job } = await run("readings.csv", text, "incoming/readings/readings.csv");
+
+    expect(job?.status).toBe("SUCCESS");
+    expect(job?.stats).toMatchObject({ inputRows: 6, silverRows: 3, quarantinedRows: 3 });
+    const [gold] = await p.query<{ avg_value: number; max_value: number }>(LAKE, await p.keys(LAKE, "gold/readings_daily/"), "SELECT * FROM read_parquet({files})");
+    expect([gold.avg_value, gold.max_value]).toEqual([2, 2.5]);
   });
 
   it("records skipped preamble lines in the job", async () => {
