@@ -9,14 +9,18 @@ function describe(c: { column: string; kind: string; from?: string; to: string }
   return `${c.column} ${c.kind}${c.from ? ` ${c.from} ->` : ""} ${c.to}`;
 }
 
+/** Changes a reader of the data must hear of: a column's type is not what it was. */
+const TYPE_CHANGES = new Set(["widened", "redeclared"]);
+
 /**
- * The announcement of a schema version a job created (issue 7 item 5): the dataset, the version
- * and the diff from the one before, with the file that caused it; undefined when the job created
- * no version with changes (the first version of a dataset is not a change).
+ * The announcement of a schema version a job created that changed a column's type (issue 7 item
+ * 5): the dataset, the version and the whole diff from the one before, with the file that caused
+ * it. Undefined otherwise: a first version, or one that only added columns (routine under
+ * `evolve`, and harmless to readers), is not announced.
  */
 export function schemaChangeMessage(job: JobRecord, lakeBucket: string) {
   const schema = job.schema;
-  if (!schema?.changes?.length) return undefined;
+  if (!schema?.changes?.some((c) => TYPE_CHANGES.has(c.kind))) return undefined;
   return {
     subject: `ETL schema of ${job.dataset} is now v${schema.version}: ${schema.changes.map(describe).join(", ")}`,
     body: {
