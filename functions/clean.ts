@@ -12,6 +12,7 @@ import { stageSource } from "../core/commit/stageSource.ts";
 import { ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
 import { cleanFile, type CleanResult } from "../core/silver/cleanFile.ts";
 import { commitSchema, latestSchema } from "../core/schema/commitSchema.ts";
+import { recordJobHistory } from "../core/io/catalogJobHistory.ts";
 import { defineStep } from "./defineStep.ts";
 
 const CleanInputSchema = v.object({ extract: ExtractedSchema });
@@ -109,7 +110,10 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   });
   // Superseded with nothing to recompute: the job ends here; otherwise gold follows what changed.
   const superseded = !committed && !commit.partitions.length;
-  if (superseded) await ctx.jobs.finish(job.jobId, "SUPERSEDED");
+  if (superseded) {
+    await ctx.jobs.finish(job.jobId, "SUPERSEDED");
+    await recordJobHistory(ctx.store, lakeBucket, (await ctx.jobs.get(job.jobId))!);
+  }
   ctx.log.info(committed ? "silver committed" : "superseded by a newer upload of the key", {
     ...result.stats,
     files: manifest.silver.length,

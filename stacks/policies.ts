@@ -112,6 +112,8 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources: [table] },
       // An upload older than the key's committed version ends SUPERSEDED before any work.
       guard(["GetItem"]),
+      // A duplicate delivery ends SKIPPED and an older upload SUPERSEDED: each a history row.
+      history,
     ],
     clean: [
       // Staged objects are read by the copies that commit them, the replaced versions' manifests to retire them,
@@ -122,7 +124,9 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       // Committing retires the replaced version's objects and manifest, and clears this job's staging.
       objects(["s3:DeleteObject"], lake, [staging, silver, quarantine, sourceManifests]),
       listing(lake),
-      jobUpdate,
+      // A job superseded at its commit ends here: its record is read back for its history row.
+      jobRead,
+      history,
       guard(["GetItem", "PutItem", "UpdateItem"]),
     ],
     aggregate: [

@@ -111,6 +111,7 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:DeleteObject lake/quarantine",
     "s3:DeleteObject lake/manifests",
     "s3:ListBucket lake bucket",
+    "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
     "dynamodb:GetItem outputs",
     "dynamodb:PutItem outputs",
@@ -259,10 +260,10 @@ describe("catalog grants", () => {
     expect(isAllowed(permissions.load, "glue:DeleteDatabase", GLUE_DATABASE)).toBe(false);
   });
 
-  it("let notify and fail write the job history, and nothing else of the lake", () => {
+  it("let the steps that end a job (extract, clean, notify, fail) write the job history", () => {
     const row = `${LAKE}/job_history/year=2024/month=05/day=06/job-1.success.1.json`;
 
-    expect(FUNCTION_NAMES.filter((n) => isAllowed(permissions[n], "s3:PutObject", row))).toEqual(["notify", "fail"]);
+    expect(FUNCTION_NAMES.filter((n) => isAllowed(permissions[n], "s3:PutObject", row))).toEqual(["extract", "clean", "notify", "fail"]);
     expect(isAllowed(permissions.notify, "s3:PutObject", OBJECTS["lake/gold"])).toBe(false);
   });
 });
