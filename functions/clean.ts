@@ -7,6 +7,7 @@ import { gunzipFile } from "../core/format/compression.ts";
 import { withScratch } from "../core/io/scratch.ts";
 import { lake, LAKE_PREFIXES } from "../core/lake/layout.ts";
 import { commitSource } from "../core/commit/commitSource.ts";
+import { compactCrowded } from "../core/compact/compactCrowded.ts";
 import { orderingKey } from "../core/commit/sequencer.ts";
 import { stageSource } from "../core/commit/stageSource.ts";
 import { ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
@@ -78,6 +79,15 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     }
   });
 
+  const compaction = {
+    store: ctx.store,
+    outputs: ctx.outputs,
+    bucket: lakeBucket,
+    rawBucket: ctx.settings.ETL_RAW_BUCKET,
+    scratchDir: ctx.settings.ETL_SCRATCH_DIR,
+    engine: ctx.engine,
+    targetBytes: dataset.compaction.targetMb * 1024 * 1024,
+  };
   // Everything above only staged: from here the version replaces the key's earlier one, unless a newer one did.
   const commit = await commitSource({
     store: ctx.store,
@@ -85,8 +95,15 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     bucket: lakeBucket,
     sequencer: orderingKey(job.source.sequencer),
     manifest: cleaned.staged,
+    compaction,
   });
   const committed = commit.outcome === "committed";
+  // Small uploads must not leave a partition of thousands of files: past the threshold it is compacted now, before gold.
+  if (committed) {
+    const crowded = await compactCrowded(compaction, { dataset: dataset.name, maxFiles: dataset.compaction.maxFiles, targetBytes: compaction.targetBytes, partitions: commit.partitions });
+    commit.partitions = crowded.partitions;
+    if (crowded.compacted) ctx.log.info("silver partitions compacted", { partitions: crowded.compacted });
+  }
   const manifest: CleanManifest = {
     jobId: job.jobId,
     outcome: commit.outcome,

@@ -13,7 +13,25 @@ export const outputId = {
   gold: (model: string, partition: string) => `gold#${model}#${partition}`,
   /** The archived version of one raw key. */
   archive: (sourceId: string) => `archive#${sourceId}`,
+  /** The compacted files of one silver partition (core/compact/). */
+  compaction: (dataset: string, partition: string) => `compact#${dataset}#${partition}`,
 };
+
+/**
+ * Which compacted files a silver partition holds: generation `gen`, described by the S3 manifest
+ * `manifest` (its inputs, outputs and the jobs whose rows they hold). `publishing` while its
+ * outputs move in and its inputs go: whoever reads the record next finishes that first.
+ */
+export const CompactionRecordSchema = v.object({
+  id: v.string(),
+  gen: v.number(),
+  state: v.picklist(["publishing", "done"]),
+  manifest: v.string(),
+  rev: v.number(),
+  updated_at: v.string(),
+});
+/** A silver partition's compaction record. */
+export type CompactionRecord = v.InferOutput<typeof CompactionRecordSchema>;
 
 /**
  * Which version of a source key owns its silver and quarantine objects. `committing` while its
@@ -163,6 +181,34 @@ export class OutputTable {
       }
     }
     return versions;
+  }
+
+  /** A partition's compaction record, read consistently; undefined before its first compaction. */
+  async compaction(dataset: string, partition: string): Promise<CompactionRecord | undefined> {
+    const item = await this.get(outputId.compaction(dataset, partition));
+    return item ? v.parse(CompactionRecordSchema, item) : undefined;
+  }
+
+  /**
+   * Replaces `expected` (as read, or none) by `next`, only if nobody changed it since: one writer
+   * per generation. False means another compaction or retirement got there first.
+   */
+  async replaceCompaction(expected: CompactionRecord | undefined, next: Omit<CompactionRecord, "updated_at" | "rev">): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...next, rev: (expected?.rev ?? 0) + 1, updated_at: new Date().toISOString() },
+          ...(expected
+            ? { ConditionExpression: "rev = :rev", ExpressionAttributeValues: { ":rev": expected.rev } }
+            : { ConditionExpression: "attribute_not_exists(id)" }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   /** A published output's record, read consistently. */
