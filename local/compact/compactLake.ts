@@ -18,7 +18,8 @@ const DEFAULT_TARGET_MB = 128;
 
 /**
  * The partitions worth compacting: every silver partition (of `dataset`, among `partitions` when
- * given) holding more than one Parquet file.
+ * given) holding more than one Parquet file, or whose last compaction was interrupted (its record
+ * still `publishing`: run again, it is finished).
  */
 export async function compactTargets(services: Services, filter: { dataset?: string; partitions?: readonly string[] }): Promise<CompactTarget[]> {
   const bucket = services.settings.ETL_LAKE_BUCKET;
@@ -31,13 +32,13 @@ export async function compactTargets(services: Services, filter: { dataset?: str
     const id = `${dataset}\u0000${partition}`;
     byPartition.set(id, [...(byPartition.get(id) ?? []), key]);
   }
-  return [...byPartition.entries()]
-    .filter(([, keys]) => needsCompaction(keys, "any"))
-    .map(([id, keys]) => {
-      const [dataset, partition] = id.split("\u0000");
-      return { dataset, partition, files: keys.filter((k) => k.endsWith(".parquet")).length };
-    })
-    .sort((a, b) => (a.dataset + a.partition < b.dataset + b.partition ? -1 : 1));
+  const targets: CompactTarget[] = [];
+  for (const [id, keys] of byPartition) {
+    const [dataset, partition] = id.split("\u0000");
+    const interrupted = async () => (await services.outputs.compaction(dataset, partition))?.state === "publishing";
+    if (needsCompaction(keys, "any") || (await interrupted())) targets.push({ dataset, partition, files: keys.filter((k) => k.endsWith(".parquet")).length });
+  }
+  return targets.sort((a, b) => (a.dataset + a.partition < b.dataset + b.partition ? -1 : 1));
 }
 
 /**
