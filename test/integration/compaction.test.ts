@@ -80,6 +80,8 @@ describe("silver compaction", () => {
     await upload(salesFile("a5.csv", [50, 51]), "incoming/sales/a5.csv");
 
     expect(await silverFiles(p)).toEqual(["compacted-g1-0.parquet"]);
+    // Clean compacted under its deployed policy (stacks/policies.ts), enforced locally: nothing was refused.
+    expect(p.runtime.denials).toEqual([]);
     const after = await snapshot(p);
     expect(orderIds(after.silver)).toEqual([10, 11, 20, 21, 30, 31, 40, 41, 50, 51]);
     // Every earlier row is there with all its columns (_source_key, _job_id, _processed_at, _row_hash included).
