@@ -13,6 +13,8 @@ export const outputId = {
   gold: (model: string, partition: string) => `gold#${model}#${partition}`,
   /** The archived version of one raw key. */
   archive: (sourceId: string) => `archive#${sourceId}`,
+  /** The last SPICE refresh of one QuickSight dataset (core/catalog/spiceRefresh.ts). */
+  spice: (dataSetId: string) => `spice#${dataSetId}`,
   /** The compacted files of one silver partition (core/compact/). */
   compaction: (dataset: string, partition: string) => `compact#${dataset}#${partition}`,
 };
@@ -208,6 +210,33 @@ export class OutputTable {
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
+    }
+  }
+
+  /**
+   * Claims a SPICE refresh of the dataset at `now` if the last one ran at `cutoff` or before (or
+   * never): true means this caller refreshes; false leaves the dataset marked pending for the
+   * next publish past the interval. One conditional write: concurrent publishers refresh once.
+   */
+  async claimRefresh(dataSetId: string, now: number, cutoff: number): Promise<boolean> {
+    const Key = { id: outputId.spice(dataSetId) };
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key,
+          UpdateExpression: "SET last_at = :now, pending = :no, updated_at = :iso",
+          ConditionExpression: "attribute_not_exists(last_at) OR last_at <= :cutoff",
+          ExpressionAttributeValues: { ":now": now, ":no": false, ":cutoff": cutoff, ":iso": new Date(now).toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      await this.db.send(
+        new UpdateCommand({ TableName: this.table, Key, UpdateExpression: "SET pending = :yes", ExpressionAttributeValues: { ":yes": true } }),
+      );
+      return false;
     }
   }
 
