@@ -57,6 +57,8 @@ export type ResourceArns = {
   failureDeadLettersArn: string;
   /** The Glue database the pipeline keeps its tables in. */
   glueDatabaseArn: string;
+  /** With `quicksight.mode: "spice"` only: the pipeline's QuickSight datasets (`arn:…:dataset/<app>-<stage>-*`), which load refreshes. */
+  quicksightDataSetsArn?: string;
 };
 
 /**
@@ -147,7 +149,9 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       listing(lake),
       // The columns the job wrote, to keep the silver table current.
       jobRead,
-      guard(["GetItem", "PutItem"]),
+      // SPICE refreshes are claimed (conditional UpdateItem on spice#<dataset>) before CreateIngestion.
+      guard(["GetItem", "PutItem", ...(arns.quicksightDataSetsArn ? ["UpdateItem"] : [])]),
+      ...(arns.quicksightDataSetsArn ? [{ actions: ["quicksight:CreateIngestion"], resources: [arns.quicksightDataSetsArn] }] : []),
     ],
     archive: [
       // The archived copy comes from the job's bronze copy: exactly its version, whatever incoming/ holds now.

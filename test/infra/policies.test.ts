@@ -267,3 +267,27 @@ describe("catalog grants", () => {
     expect(isAllowed(permissions.notify, "s3:PutObject", OBJECTS["lake/gold"])).toBe(false);
   });
 });
+
+describe("SPICE refresh grants", () => {
+  const DATASETS = "arn:aws:quicksight:eu-west-1:111122223333:dataset/etl-prod-*";
+  const spice = functionPermissions({
+    rawBucketArn: RAW,
+    lakeBucketArn: LAKE,
+    jobsTableArn: TABLE,
+    outputsTableArn: OUTPUTS,
+    alertsTopicArn: TOPIC,
+    alertsKeyArn: KEY,
+    failureDeadLettersArn: DLQ,
+    glueDatabaseArn: GLUE_DATABASE,
+    quicksightDataSetsArn: DATASETS,
+  });
+  const dataset = "arn:aws:quicksight:eu-west-1:111122223333:dataset/etl-prod-gold_daily_sales_summary";
+
+  it("let only load refresh the pipeline's own datasets, and only in SPICE mode", () => {
+    expect(FUNCTION_NAMES.filter((n) => isAllowed(spice[n], "quicksight:CreateIngestion", dataset))).toEqual(["load"]);
+    expect(isAllowed(spice.load, "quicksight:CreateIngestion", "arn:aws:quicksight:eu-west-1:111122223333:dataset/other-gold")).toBe(false);
+    expect(isAllowed(spice.load, "dynamodb:UpdateItem", OUTPUTS)).toBe(true);
+    expect(FUNCTION_NAMES.filter((n) => permissions[n].some((p) => p.actions.some((a) => a.startsWith("quicksight:"))))).toEqual([]);
+    expect(isAllowed(permissions.load, "dynamodb:UpdateItem", OUTPUTS)).toBe(false);
+  });
+});
