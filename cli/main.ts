@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   query: { summary: "run SQL over the local lake with Athena's table names (read-only)", load: () => import("./commands/query.ts") },
   dashboard: { summary: "write a self-contained HTML dashboard of the local lake", load: () => import("./commands/dashboard.ts") },
   rebuild: { summary: "recompute a gold model's whole history from silver", load: () => import("./commands/rebuild.ts") },
+  compact: { summary: "compact silver partitions of many small files (then their gold)", load: () => import("./commands/compact.ts") },
 };
 
 function version(): string {

@@ -10,6 +10,9 @@ export const SettingsSchema = v.object({
   ETL_ALERTS_TOPIC_ARN: v.pipe(v.string(), v.startsWith("arn:")),
   /** The Glue database whose tables the load step keeps equal to the lake (the deployment creates it). */
   ETL_GLUE_DATABASE: v.pipe(v.string(), v.regex(/^[a-z0-9_]{1,255}$/)),
+  /** With `quicksight.mode: "spice"`: the account and dataset id prefix (`<app>-<stage>`) whose SPICE datasets load refreshes. */
+  ETL_QUICKSIGHT_ACCOUNT_ID: v.optional(v.pipe(v.string(), v.regex(/^\d{12}$/))),
+  ETL_QUICKSIGHT_DATASET_PREFIX: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** Largest raw object a job accepts, in bytes. */
   ETL_MAX_FILE_BYTES: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1)), String(5 * 1024 ** 3)),
   /** Scratch space for DuckDB and downloads: Lambda's only writable place is /tmp. */

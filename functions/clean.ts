@@ -15,6 +15,8 @@ import { commitSchema, latestSchema, schemaVersions } from "../core/schema/commi
 import { conformSilver, type ConformInput } from "../core/commit/conformSilver.ts";
 import type { SchemaDocument } from "../core/schema/schemaDocument.ts";
 import type { PartitionVersion } from "../core/pointers.ts";
+import { compactCrowded } from "../core/compact/compactCrowded.ts";
+import { recordJobHistory } from "../core/io/catalogJobHistory.ts";
 import { defineStep } from "./defineStep.ts";
 
 const CleanInputSchema = v.object({ extract: ExtractedSchema });
@@ -95,6 +97,15 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     }
   });
 
+  const compaction = {
+    store: ctx.store,
+    outputs: ctx.outputs,
+    bucket: lakeBucket,
+    rawBucket: ctx.settings.ETL_RAW_BUCKET,
+    scratchDir: ctx.settings.ETL_SCRATCH_DIR,
+    engine: ctx.engine,
+    targetBytes: dataset.compaction.targetMb * 1024 * 1024,
+  };
   // Everything above only staged: from here the version replaces the key's earlier one, unless a newer one did.
   const commit = await commitSource({
     store: ctx.store,
@@ -102,6 +113,7 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     bucket: lakeBucket,
     sequencer: orderingKey(job.source.sequencer),
     manifest: cleaned.staged,
+    compaction,
   });
   const committed = commit.outcome === "committed";
   // A version created after this file was read (by a job whose pass listed silver before this
@@ -118,12 +130,20 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
           }
         })
       : [];
+  let partitions = newest([...commit.partitions, ...cleaned.rewritten, ...own]);
+  // Small uploads must not leave a partition of thousands of files: past the threshold it is
+  // compacted now, before gold, and after the conformance above (it merges conformed files).
+  if (committed) {
+    const crowded = await compactCrowded(compaction, { dataset: dataset.name, maxFiles: dataset.compaction.maxFiles, targetBytes: compaction.targetBytes, partitions });
+    partitions = crowded.partitions;
+    if (crowded.compacted) ctx.log.info("silver partitions compacted", { partitions: crowded.compacted });
+  }
   const manifest: CleanManifest = {
     jobId: job.jobId,
     outcome: commit.outcome,
     silver: committed ? cleaned.staged.silver : [],
     quarantine: committed ? cleaned.staged.quarantine : [],
-    partitions: newest([...commit.partitions, ...cleaned.rewritten, ...own]),
+    partitions,
   };
   const jobManifest = { bucket: lakeBucket, key: lake.jobManifest(job.jobId, "clean") };
   await ctx.store.putJson(jobManifest, manifest);
@@ -147,7 +167,10 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   });
   // Superseded with nothing to recompute: the job ends here; otherwise gold follows what changed.
   const superseded = !committed && !manifest.partitions.length;
-  if (superseded) await ctx.jobs.finish(job.jobId, "SUPERSEDED");
+  if (superseded) {
+    await ctx.jobs.finish(job.jobId, "SUPERSEDED");
+    await recordJobHistory(ctx.store, lakeBucket, (await ctx.jobs.get(job.jobId))!);
+  }
   ctx.log.info(committed ? "silver committed" : "superseded by a newer upload of the key", {
     ...result.stats,
     files: manifest.silver.length,

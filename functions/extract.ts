@@ -10,6 +10,7 @@ import { jobIdFor, sourceIdFor } from "../core/job/jobId.ts";
 import type { JobRef } from "../core/job/jobRecord.ts";
 import { lake } from "../core/lake/layout.ts";
 import type { ExtractOutput } from "../core/pointers.ts";
+import { recordJobHistory } from "../core/io/catalogJobHistory.ts";
 import { defineStep } from "./defineStep.ts";
 
 const HEAD_BYTES = 64 * 1024;
@@ -50,12 +51,25 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
   const outcome = await ctx.jobs.start({ ref: job, executionId: input.executionId });
   if (outcome === "duplicate") {
     ctx.log.info("duplicate delivery skipped", { jobId: job.jobId });
+    // The duplicate's execution ends SKIPPED: a row of its own, the job's record keeps its status.
+    const original = await ctx.jobs.get(job.jobId);
+    const now = new Date().toISOString();
+    if (original) {
+      await recordJobHistory(ctx.store, ctx.settings.ETL_LAKE_BUCKET, {
+        ...original,
+        status: "SKIPPED",
+        execution_id: input.executionId,
+        started_at: input.startedAt,
+        finished_at: now,
+      });
+    }
     return { skipped: true, superseded: false, job };
   }
   // Versions of a key apply in S3's order: an upload older than the committed one has nothing to do.
   const committed = await ctx.outputs.source(dataset.name, job.sourceId);
   if (committed && committed.job_id !== job.jobId && committed.sequencer > orderingKey(job.source.sequencer)) {
     await ctx.jobs.finish(job.jobId, "SUPERSEDED");
+    await recordJobHistory(ctx.store, ctx.settings.ETL_LAKE_BUCKET, (await ctx.jobs.get(job.jobId))!);
     ctx.log.info("superseded by a newer upload of the key", { jobId: job.jobId, committedJob: committed.job_id });
     return { skipped: true, superseded: true, job };
   }

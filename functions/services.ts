@@ -8,6 +8,7 @@ import { FAILED_JOB_TTL_DAYS } from "../core/job/retention.ts";
 import { Alerts } from "../core/io/alerts.ts";
 import { GlueCatalog } from "../core/io/glueCatalog.ts";
 import { loadSettings, type Settings } from "../core/settings.ts";
+import type { QuickSightClient } from "@aws-sdk/client-quicksight";
 import type { EngineOptions } from "../core/engine/engine.ts";
 import { engineLimits, functionMemoryMb } from "../core/engine/engineLimits.ts";
 import type { FunctionName } from "../stacks/handlers.ts";
@@ -21,6 +22,8 @@ export type Services = {
   outputs: OutputTable;
   alerts: Alerts;
   catalog: GlueCatalog;
+  /** SPICE refreshes (only with `quicksight.mode: "spice"`). */
+  quicksight: QuickSightClient;
   engine: (scratchDir: string) => EngineOptions;
 };
 
@@ -56,6 +59,7 @@ export function getServices(fn?: FunctionName): Services {
     outputs: new OutputTable(clients.dynamo, settings.ETL_OUTPUTS_TABLE),
     alerts: new Alerts(clients.sns, settings.ETL_ALERTS_TOPIC_ARN),
     catalog: new GlueCatalog(clients.glue, settings.ETL_GLUE_DATABASE),
+    quicksight: clients.quicksight,
     engine: (scratchDir) => ({ scratchDir, ...limits }),
   };
   services.set(fn, created);

@@ -11,6 +11,7 @@ import { outputsTable } from "./outputsTable.ts";
 import { functionPermissions } from "./policies.ts";
 import { lakeBucket, rawBucket } from "./storage.ts";
 import { glueDatabase } from "./catalog.ts";
+import etlConfig from "../etl.config.ts";
 
 /**
  * DuckDB is a native addon that esbuild cannot bundle: SST installs it into the package instead,
@@ -22,10 +23,19 @@ const duckdbVersion: string = JSON.parse(
   readFileSync(join($cli.paths.root, "node_modules/@duckdb/node-api/package.json"), "utf8"),
 ).version;
 
+/** In SPICE mode load refreshes the pipeline's QuickSight datasets (core/io/spiceRefresh.ts); otherwise no QuickSight grant or setting. */
+const spice = etlConfig.quicksight?.mode === "spice";
+const account = aws.getCallerIdentityOutput({}).accountId;
+const region = aws.getRegionOutput({}).name;
+const spicePrefix = `${$app.name}-${$app.stage}`;
+
 const permissions = $resolve([
-  rawBucket.arn, lakeBucket.arn, jobsTable.arn, outputsTable.arn, alertsTopic.arn, alertsKey.arn, failureDeadLetters.arn, glueDatabase.arn,
-]).apply(([rawBucketArn, lakeBucketArn, jobsTableArn, outputsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn, glueDatabaseArn]) =>
-  functionPermissions({ rawBucketArn, lakeBucketArn, jobsTableArn, outputsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn, glueDatabaseArn }),
+  rawBucket.arn, lakeBucket.arn, jobsTable.arn, outputsTable.arn, alertsTopic.arn, alertsKey.arn, failureDeadLetters.arn, glueDatabase.arn, account, region,
+]).apply(([rawBucketArn, lakeBucketArn, jobsTableArn, outputsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn, glueDatabaseArn, accountId, regionName]) =>
+  functionPermissions({
+    rawBucketArn, lakeBucketArn, jobsTableArn, outputsTableArn, alertsTopicArn, alertsKeyArn, failureDeadLettersArn, glueDatabaseArn,
+    ...(spice ? { quicksightDataSetsArn: `arn:aws:quicksight:${regionName}:${accountId}:dataset/${spicePrefix}-*` } : {}),
+  }),
 );
 
 const environment = functionEnvironment({
@@ -45,7 +55,7 @@ function pipelineFunction(name: FunctionName) {
     // The packaged DuckDB binary is the linux-x64 (glibc) build.
     architecture: "x86_64",
     ...sizing,
-    environment,
+    environment: spice ? { ...environment, ETL_QUICKSIGHT_ACCOUNT_ID: account, ETL_QUICKSIGHT_DATASET_PREFIX: spicePrefix } : environment,
     // Explicit grants instead of `link`, which would give s3:* on whole buckets.
     permissions: permissions.apply((p) => p[name]),
     ...(duckdb ? { nodejs: { install: { "@duckdb/node-api": duckdbVersion } } } : {}),

@@ -57,6 +57,8 @@ export type ResourceArns = {
   failureDeadLettersArn: string;
   /** The Glue database the pipeline keeps its tables in. */
   glueDatabaseArn: string;
+  /** With `quicksight.mode: "spice"` only: the pipeline's QuickSight datasets (`arn:…:dataset/<app>-<stage>-*`), which load refreshes. */
+  quicksightDataSetsArn?: string;
 };
 
 /**
@@ -112,6 +114,8 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources: [table] },
       // An upload older than the key's committed version ends SUPERSEDED before any work.
       guard(["GetItem"]),
+      // A duplicate delivery ends SKIPPED and an older upload SUPERSEDED: each a history row.
+      history,
     ],
     clean: [
       // Staged objects are read by the copies that commit them, the replaced versions' manifests to retire them,
@@ -122,7 +126,9 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       // Committing retires the replaced version's objects and manifest, and clears this job's staging.
       objects(["s3:DeleteObject"], lake, [staging, silver, quarantine, sourceManifests]),
       listing(lake),
-      jobUpdate,
+      // A job superseded at its commit ends here: its record is read back for its history row.
+      jobRead,
+      history,
       guard(["GetItem", "PutItem", "UpdateItem"]),
     ],
     aggregate: [
@@ -143,7 +149,9 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       listing(lake),
       // The columns the job wrote, to keep the silver table current.
       jobRead,
-      guard(["GetItem", "PutItem"]),
+      // SPICE refreshes are claimed (conditional UpdateItem on spice#<dataset>) before CreateIngestion.
+      guard(["GetItem", "PutItem", ...(arns.quicksightDataSetsArn ? ["UpdateItem"] : [])]),
+      ...(arns.quicksightDataSetsArn ? [{ actions: ["quicksight:CreateIngestion"], resources: [arns.quicksightDataSetsArn] }] : []),
     ],
     archive: [
       // The archived copy comes from the job's bronze copy: exactly its version, whatever incoming/ holds now.

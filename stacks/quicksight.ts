@@ -1,6 +1,7 @@
 import etlConfig from "../etl.config.ts";
 import { quicksightColumns } from "../core/catalog/quicksightColumns.ts";
 import { goldTable, jobsTable } from "../core/catalog/tables.ts";
+import { quicksightDataSetId } from "../core/catalog/spiceRefresh.ts";
 import { athenaWorkgroup, glueDatabase } from "./catalog.ts";
 import { lakeBucket } from "./storage.ts";
 
@@ -53,7 +54,7 @@ export const quicksight = etlConfig.quicksight
       const dataSets = names.map(
         (name, i) =>
           new aws.quicksight.DataSet(`QuickSight${name.replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, {
-            dataSetId: `${$app.name}-${$app.stage}-${name}`,
+            dataSetId: quicksightDataSetId(`${$app.name}-${$app.stage}`, name),
             name: `${name} (${$app.stage})`,
             importMode: mode === "spice" ? "SPICE" : "DIRECT_QUERY",
             physicalTableMaps: [

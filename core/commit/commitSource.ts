@@ -3,6 +3,7 @@ import { outputId, type OutputTable, type SourceRecord } from "../io/outputTable
 import { parse } from "valibot";
 import { lake } from "../lake/layout.ts";
 import { SourceManifestSchema, type PartitionVersion, type SourceManifest } from "../pointers.ts";
+import { rewritePartition, type CompactionContext } from "../compact/rewritePartition.ts";
 
 /** One version of a source key, staged and ready to commit. */
 export type StagedVersion = {
@@ -13,6 +14,8 @@ export type StagedVersion = {
   sequencer: string;
   /** What the version writes; its objects sit at `lake.staged(jobId, key)` until committed. */
   manifest: SourceManifest;
+  /** How to rewrite compacted files that hold a retired version's rows (core/compact/); none: the lake has none. */
+  compaction?: CompactionContext & { targetBytes: number };
 };
 
 /** How a commit ended: the partitions it changed are the ones the job must recompute gold for. */
@@ -55,6 +58,8 @@ export async function commitSource(v: StagedVersion): Promise<CommitOutcome> {
     .filter((m) => m !== undefined)
     .map((m) => parse(SourceManifestSchema, m));
   await store.delete(bucket, retired.flatMap((m) => [...m.silver, ...m.quarantine]));
+  // A compaction may have merged their silver files into a partition's compacted ones: rewritten without their rows.
+  await dropFromCompacted(v, retired.flatMap((m) => m.partitions), retired.map((m) => m.jobId));
   const changed = [...new Set([...manifest.partitions, ...retired.flatMap((m) => m.partitions), ...record.changed])].sort();
   await store.putJson(intentRef(v), { partitions: changed });
   const partitions = await bump(v, changed);
@@ -104,8 +109,25 @@ async function undo(v: StagedVersion): Promise<PartitionVersion[]> {
   const present: string[] = [];
   for (const key of [...manifest.silver, ...manifest.quarantine]) if (await store.head({ bucket, key })) present.push(key);
   await store.delete(bucket, present);
-  const partitions = manifest.partitions.filter((p) => present.some((key) => key.startsWith(`${lake.silverPrefix(manifest.dataset)}${p}/`)));
+  const compacted = await dropFromCompacted(v, manifest.partitions, [manifest.jobId]);
+  const partitions = manifest.partitions.filter(
+    (p) => compacted.has(p) || present.some((key) => key.startsWith(`${lake.silverPrefix(manifest.dataset)}${p}/`)),
+  );
   return bump(v, partitions);
+}
+
+/**
+ * Removes the jobs' rows from the compacted files of the partitions (core/compact/), serialized
+ * with compactions by the partition's compaction record; returns the partitions that lost rows.
+ */
+async function dropFromCompacted(v: StagedVersion, partitions: readonly string[], jobIds: readonly string[]): Promise<Set<string>> {
+  const changed = new Set<string>();
+  if (!v.compaction || !jobIds.length) return changed;
+  for (const partition of new Set(partitions)) {
+    const done = await rewritePartition(v.compaction, { dataset: v.manifest.dataset, partition, compact: false, drop: jobIds, targetBytes: v.compaction.targetBytes });
+    if (done.generations) changed.add(partition);
+  }
+  return changed;
 }
 
 /** The partitions a job is about to bump, kept so that a re-run that finds itself superseded recomputes them. */

@@ -112,6 +112,17 @@ export const DatasetSchema = v.pipe(v.strictObject({
   maxPartitions: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 1000),
   /** Whether an inferred (undeclared) column whose values stop fitting its stored type may widen to string. */
   widenToString: v.optional(v.boolean(), true),
+  /**
+   * Silver small-file compaction (core/compact/): a partition holding more than `maxFiles` Parquet
+   * files after a commit is rewritten into files of about `targetMb` each (docs/gold.md, "Compaction").
+   */
+  compaction: v.optional(
+    v.strictObject({
+      maxFiles: v.optional(v.pipe(v.number(), v.integer(), v.minValue(2)), 32),
+      targetMb: v.optional(v.pipe(v.number(), v.minValue(1)), 128),
+    }),
+    {},
+  ),
   }),
   v.check(
     (d) => d.schema === "evolve" || [d.eventTime, ...(d.dedupKeys ?? [])].every((c) => !c || c in d.columns),

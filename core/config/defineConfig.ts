@@ -29,6 +29,8 @@ export const EtlConfigSchema = v.pipe(
       v.strictObject({
         principalArn: v.pipe(v.string(), v.regex(/^arn:aws:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/, "Expected a QuickSight user or group ARN")),
         mode: v.optional(v.picklist(["direct", "spice"]), "direct"),
+        /** In SPICE mode, the fewest minutes between two refreshes of one dataset (core/catalog/spiceRefresh.ts: the daily quota). */
+        refreshMinutes: v.optional(v.pipe(v.number(), v.minValue(1)), 45),
       }),
     ),
     /** A file matching no dataset: `infer` one named after its folder (the default), or `reject` the file. */

@@ -3,13 +3,14 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { GlueClient } from "@aws-sdk/client-glue";
+import { QuickSightClient } from "@aws-sdk/client-quicksight";
 
 /**
  * The SDK clients every step shares, created once per container. Endpoints come from the
  * standard `AWS_ENDPOINT_URL_*` variables, so the local runtime changes configuration, not code;
  * emulators serve S3 by path, hence path-style only when an endpoint is overridden.
  */
-export type Clients = { s3: S3Client; dynamo: DynamoDBDocumentClient; sns: SNSClient; glue: GlueClient };
+export type Clients = { s3: S3Client; dynamo: DynamoDBDocumentClient; sns: SNSClient; glue: GlueClient; quicksight: QuickSightClient };
 
 type Env = Record<string, string | undefined>;
 
@@ -18,7 +19,7 @@ type Env = Record<string, string | undefined>;
  * `process.env`, so that each function can be given its own (in Lambda they are the same
  * variables the SDK reads; the local runtime gives each function its own access key).
  */
-function clientConfig(env: Env, service: "S3" | "DYNAMODB" | "SNS" | "GLUE") {
+function clientConfig(env: Env, service: "S3" | "DYNAMODB" | "SNS" | "GLUE" | "QUICKSIGHT") {
   const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
   const credentials = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
     ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
@@ -40,5 +41,6 @@ export function createClients(env: Env = process.env): Clients {
     }),
     sns: new SNSClient(clientConfig(env, "SNS")),
     glue: new GlueClient(clientConfig(env, "GLUE")),
+    quicksight: new QuickSightClient(clientConfig(env, "QUICKSIGHT")),
   };
 }

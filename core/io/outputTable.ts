@@ -15,7 +15,27 @@ export const outputId = {
   archive: (sourceId: string) => `archive#${sourceId}`,
   /** The newest schema version every silver file of a dataset is known to have the types of (core/commit/conformSilver.ts). */
   schema: (dataset: string) => `schema#${dataset}`,
+  /** The last SPICE refresh of one QuickSight dataset (core/catalog/spiceRefresh.ts). */
+  spice: (dataSetId: string) => `spice#${dataSetId}`,
+  /** The compacted files of one silver partition (core/compact/). */
+  compaction: (dataset: string, partition: string) => `compact#${dataset}#${partition}`,
 };
+
+/**
+ * Which compacted files a silver partition holds: generation `gen`, described by the S3 manifest
+ * `manifest` (its inputs, outputs and the jobs whose rows they hold). `publishing` while its
+ * outputs move in and its inputs go: whoever reads the record next finishes that first.
+ */
+export const CompactionRecordSchema = v.object({
+  id: v.string(),
+  gen: v.number(),
+  state: v.picklist(["publishing", "done"]),
+  manifest: v.string(),
+  rev: v.number(),
+  updated_at: v.string(),
+});
+/** A silver partition's compaction record. */
+export type CompactionRecord = v.InferOutput<typeof CompactionRecordSchema>;
 
 /**
  * Which version of a source key owns its silver and quarantine objects. `committing` while its
@@ -187,6 +207,61 @@ export class OutputTable {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** A partition's compaction record, read consistently; undefined before its first compaction. */
+  async compaction(dataset: string, partition: string): Promise<CompactionRecord | undefined> {
+    const item = await this.get(outputId.compaction(dataset, partition));
+    return item ? v.parse(CompactionRecordSchema, item) : undefined;
+  }
+
+  /**
+   * Replaces `expected` (as read, or none) by `next`, only if nobody changed it since: one writer
+   * per generation. False means another compaction or retirement got there first.
+   */
+  async replaceCompaction(expected: CompactionRecord | undefined, next: Omit<CompactionRecord, "updated_at" | "rev">): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...next, rev: (expected?.rev ?? 0) + 1, updated_at: new Date().toISOString() },
+          ...(expected
+            ? { ConditionExpression: "rev = :rev", ExpressionAttributeValues: { ":rev": expected.rev } }
+            : { ConditionExpression: "attribute_not_exists(id)" }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Claims a SPICE refresh of the dataset at `now` if the last one ran at `cutoff` or before (or
+   * never): true means this caller refreshes; false leaves the dataset marked pending for the
+   * next publish past the interval. One conditional write: concurrent publishers refresh once.
+   */
+  async claimRefresh(dataSetId: string, now: number, cutoff: number): Promise<boolean> {
+    const Key = { id: outputId.spice(dataSetId) };
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key,
+          UpdateExpression: "SET last_at = :now, pending = :no, updated_at = :iso",
+          ConditionExpression: "attribute_not_exists(last_at) OR last_at <= :cutoff",
+          ExpressionAttributeValues: { ":now": now, ":no": false, ":cutoff": cutoff, ":iso": new Date(now).toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      await this.db.send(
+        new UpdateCommand({ TableName: this.table, Key, UpdateExpression: "SET pending = :yes", ExpressionAttributeValues: { ":yes": true } }),
+      );
+      return false;
     }
   }
 

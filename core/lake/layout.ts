@@ -30,6 +30,9 @@ export const LAKE_PREFIXES = {
 
 const P = LAKE_PREFIXES;
 
+/** How a compacted silver file's name starts (a source's files are `<file>-<jobId>.parquet`). */
+export const COMPACTED_PREFIX = "compacted-";
+
 /**
  * Every key the pipeline writes, in one place (docs/design.md lake layout). Partitions read
  * `year=YYYY/month=MM/day=DD`, zero-padded, and the catalog's projection uses the same form.
@@ -55,6 +58,15 @@ export const lake = {
   stagingPrefix: (jobId: string) => `${P.staging}${jobId}/`,
   /** The objects one version of a source key writes; the outputs table points at it while that version is current. */
   sourceManifest: (dataset: string, sourceId: string, jobId: string) => `${P.sourceManifests}${dataset}/${sourceId}/${jobId}.json`,
+  /** One output file of a silver partition's compaction generation `gen` (core/compact/). */
+  compacted: (dataset: string, partition: string, gen: number, n: number) => `${P.silver}${dataset}/${partition}/${COMPACTED_PREFIX}g${gen}-${n}.parquet`,
+  /**
+   * A compaction generation's manifest, one per attempt (`writer`), so two compactions racing for
+   * the same generation never overwrite each other's: the partition's record names the winner's.
+   * `_compacted` is never a source id (those end in `-<hash>`).
+   */
+  compactionManifest: (dataset: string, partition: string, gen: number, writer: string) =>
+    `${P.sourceManifests}${dataset}/_compacted/${partition}/g${gen}-${writer}.json`,
   /** What one step of one job wrote. */
   jobManifest: (jobId: string, step: string) => `${P.jobManifests}${jobId}/${step}.json`,
 };

@@ -12,7 +12,9 @@ describe("LAKE_PREFIXES", () => {
     expect(lake.gold("daily", "year=2024/month=05/day=06")).toMatch(new RegExp(`^${LAKE_PREFIXES.gold}`));
     expect(lake.sourceManifest("sales", "src-1", "job-1")).toMatch(new RegExp(`^${LAKE_PREFIXES.sourceManifests}`));
     expect(lake.jobManifest("job-1", "clean")).toMatch(new RegExp(`^${LAKE_PREFIXES.jobManifests}`));
-    expect(Object.keys(lake)).toHaveLength(9);
+    expect(lake.compacted("sales", "year=2024/month=05/day=06", 2, 0)).toMatch(new RegExp(`^${LAKE_PREFIXES.silver}`));
+    expect(lake.compactionManifest("sales", "year=2024/month=05/day=06", 2, "w1")).toMatch(new RegExp(`^${LAKE_PREFIXES.sourceManifests}`));
+    expect(Object.keys(lake)).toHaveLength(11);
   });
 
   it("keeps staged gold outside gold/, so no published table ever covers it", () => {

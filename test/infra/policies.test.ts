@@ -111,6 +111,7 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "s3:DeleteObject lake/quarantine",
     "s3:DeleteObject lake/manifests",
     "s3:ListBucket lake bucket",
+    "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
     "dynamodb:GetItem outputs",
     "dynamodb:PutItem outputs",
@@ -259,10 +260,34 @@ describe("catalog grants", () => {
     expect(isAllowed(permissions.load, "glue:DeleteDatabase", GLUE_DATABASE)).toBe(false);
   });
 
-  it("let notify and fail write the job history, and nothing else of the lake", () => {
+  it("let the steps that end a job (extract, clean, notify, fail) write the job history", () => {
     const row = `${LAKE}/job_history/year=2024/month=05/day=06/job-1.success.1.json`;
 
-    expect(FUNCTION_NAMES.filter((n) => isAllowed(permissions[n], "s3:PutObject", row))).toEqual(["notify", "fail"]);
+    expect(FUNCTION_NAMES.filter((n) => isAllowed(permissions[n], "s3:PutObject", row))).toEqual(["extract", "clean", "notify", "fail"]);
     expect(isAllowed(permissions.notify, "s3:PutObject", OBJECTS["lake/gold"])).toBe(false);
+  });
+});
+
+describe("SPICE refresh grants", () => {
+  const DATASETS = "arn:aws:quicksight:eu-west-1:111122223333:dataset/etl-prod-*";
+  const spice = functionPermissions({
+    rawBucketArn: RAW,
+    lakeBucketArn: LAKE,
+    jobsTableArn: TABLE,
+    outputsTableArn: OUTPUTS,
+    alertsTopicArn: TOPIC,
+    alertsKeyArn: KEY,
+    failureDeadLettersArn: DLQ,
+    glueDatabaseArn: GLUE_DATABASE,
+    quicksightDataSetsArn: DATASETS,
+  });
+  const dataset = "arn:aws:quicksight:eu-west-1:111122223333:dataset/etl-prod-gold_daily_sales_summary";
+
+  it("let only load refresh the pipeline's own datasets, and only in SPICE mode", () => {
+    expect(FUNCTION_NAMES.filter((n) => isAllowed(spice[n], "quicksight:CreateIngestion", dataset))).toEqual(["load"]);
+    expect(isAllowed(spice.load, "quicksight:CreateIngestion", "arn:aws:quicksight:eu-west-1:111122223333:dataset/other-gold")).toBe(false);
+    expect(isAllowed(spice.load, "dynamodb:UpdateItem", OUTPUTS)).toBe(true);
+    expect(FUNCTION_NAMES.filter((n) => permissions[n].some((p) => p.actions.some((a) => a.startsWith("quicksight:"))))).toEqual([]);
+    expect(isAllowed(permissions.load, "dynamodb:UpdateItem", OUTPUTS)).toBe(false);
   });
 });

@@ -49,6 +49,13 @@ async function expectedGold(files: string[], from: string, to: string) {
   return rows.map((r) => ({ ...r, orders: Number(r.orders), units: Number(r.units), customers: Number(r.customers) }));
 }
 
+/** The statuses of a job's rows in the job history (`job_history/…/<job>.<status>.<attempt>.json`), read from the rows. */
+async function historyStatuses(p: TestPipeline, jobId: string): Promise<string[]> {
+  const keys = (await p.keys(LAKE, "job_history/")).filter((k) => k.split("/").at(-1)!.startsWith(`${jobId}.`));
+  const rows = await Promise.all(keys.map(async (Key) => (await p.s3.send(new GetObjectCommand({ Bucket: LAKE, Key }))).Body!.transformToString()));
+  return rows.map((r) => JSON.parse(r).status).sort();
+}
+
 /** What the published gold says for the days between `from` and `to`, in the same shape. */
 async function publishedGold(p: TestPipeline, from: string, to: string) {
   const keys = await p.keys(LAKE, "gold/daily_sales_by_product/");
@@ -177,6 +184,7 @@ describe("concurrent executions, kills and re-uploads", () => {
 
     expect((await readJob(jobOf(second)))?.status).toBe("SUCCESS");
     expect((await readJob(jobOf(first)))?.status).toBe("SUPERSEDED");
+    expect(await historyStatuses(p, jobOf(first))).toEqual(["SUPERSEDED"]);
     expect(await silverIds(p, key)).toEqual(await fileIds(newer));
     expect(await publishedGold(p, "2024-06-01", "2024-06-30")).toEqual(await expectedGold([newer], "2024-06-01", "2024-06-30"));
     await expectNoOrphans(p);
@@ -255,6 +263,7 @@ describe("concurrent executions, kills and re-uploads", () => {
     const job = await readJob(jobOf(older));
     expect(job?.status).toBe("SUPERSEDED");
     expect(job?.expires_at).toBeTypeOf("number");
+    expect(await historyStatuses(p, jobOf(older))).toEqual(["SUPERSEDED"]);
     expect(await silverIds(p, key)).toEqual(await fileIds(newerFile));
   }, 120_000);
 

@@ -54,6 +54,8 @@ const RACE_ONLY = new Set([
   "clean s3:GetObject arn:aws:s3:::etl-lake/quarantine/*",
   "clean s3:GetObject arn:aws:s3:::etl-lake/jobs/*",
   "clean s3:ListBucket arn:aws:s3:::etl-lake",
+  "clean dynamodb:GetItem arn:aws:dynamodb:us-east-1:000000000000:table/etl-jobs",
+  "clean s3:PutObject arn:aws:s3:::etl-lake/job_history/*",
   "fail s3:DeleteObject arn:aws:s3:::etl-lake/staging/*",
 ]);
 

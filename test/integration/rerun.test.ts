@@ -1,3 +1,4 @@
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAKE, readJob, startPipeline, type TestPipeline } from "../helpers/pipeline.ts";
 import { jobIdFor } from "../../core/job/jobId.ts";
@@ -50,6 +51,12 @@ describe("running files again", () => {
     expect(await readJob(jobIdFor(sourceFromEvent(event)))).toEqual(jobBefore);
     expect(await snapshot(p)).toEqual(before);
     expect(await p.alerts()).toEqual([]);
+    // The duplicate's execution is a SKIPPED row of the job history, beside the job's SUCCESS.
+    const jobId = jobIdFor(sourceFromEvent(event));
+    const rows = (await p.keys(LAKE, "job_history/")).filter((k) => k.includes(jobId));
+    expect(rows.map((k) => k.split("/").at(-1)!.split(".")[1]).sort()).toEqual(["skipped", "success"]);
+    const skipped = await p.s3.send(new GetObjectCommand({ Bucket: LAKE, Key: rows.find((k) => k.includes(".skipped."))! }));
+    expect(JSON.parse(await skipped.Body!.transformToString())).toMatchObject({ job_id: jobId, status: "SKIPPED", dataset: "sales" });
   });
 
   it("replaces a source's earlier rows, partitions and gold when a corrected file arrives under the same key", async () => {

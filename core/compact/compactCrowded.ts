@@ -1,0 +1,29 @@
+import { lake } from "../lake/layout.ts";
+import type { PartitionVersion } from "../pointers.ts";
+import { needsCompaction } from "./compactionPlan.ts";
+import { rewritePartition, type CompactionContext } from "./rewritePartition.ts";
+
+/**
+ * Automatic compaction, run by clean right after a commit: each partition the commit changed that
+ * now holds more than `maxFiles` Parquet files is compacted. Returns the partitions with the
+ * version their last change got (a compaction bumps it), so the job's aggregate recomputes their
+ * gold after the compaction's window, not from inside it; and how many were compacted.
+ */
+export async function compactCrowded(
+  c: CompactionContext,
+  o: { dataset: string; maxFiles: number; targetBytes: number; partitions: readonly PartitionVersion[] },
+): Promise<{ partitions: PartitionVersion[]; compacted: number }> {
+  let compacted = 0;
+  const partitions: PartitionVersion[] = [];
+  for (const p of o.partitions) {
+    const keys = await c.store.list(c.bucket, `${lake.silverPrefix(o.dataset)}${p.partition}/`);
+    if (!needsCompaction(keys, o.maxFiles)) {
+      partitions.push(p);
+      continue;
+    }
+    const done = await rewritePartition(c, { dataset: o.dataset, partition: p.partition, compact: true, drop: [], targetBytes: o.targetBytes });
+    if (done.version !== undefined) compacted++;
+    partitions.push({ partition: p.partition, version: done.version ?? p.version });
+  }
+  return { partitions, compacted };
+}
