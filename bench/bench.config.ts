@@ -3,8 +3,8 @@ import { defineConfig } from "../core/config/defineConfig.ts";
 /**
  * The benchmark's dataset: the original design's sales orders as `bench/gen_sales.mjs` writes them
  * (order ids like `ORD-1`, about 2% empty quantities, about 1% repeated orders), and its daily
- * summary as the gold model. Every row reaches silver, so the benchmark measures cleaning, not
- * quarantining.
+ * summary as the gold model (orders, units, average unit price, revenue = sum(quantity * unit_price)).
+ * Every row reaches silver, so the benchmark measures cleaning, not quarantining.
  */
 export default defineConfig({
   datasets: [
@@ -31,6 +31,7 @@ export default defineConfig({
         { name: "orders", fn: "count" },
         { name: "units", fn: "sum", column: "quantity" },
         { name: "avg_unit_price", fn: "avg", column: "unit_price" },
+        { name: "revenue", fn: "sum", expr: "quantity * unit_price" },
       ],
     },
   ],

@@ -29,6 +29,7 @@ try {
   const [gold] = await engine.rows<{ Count: bigint }>(
     `COPY (
        SELECT order_date, count(*) AS orders, CAST(sum(quantity) AS BIGINT) AS units, avg(unit_price) AS avg_unit_price,
+              sum(quantity * unit_price) AS revenue,
               ${day("order_date")}
        FROM read_parquet(${quoteLiteral(join(out, "silver", "**", "*.parquet"))})
        GROUP BY order_date

@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { GoldModel } from "../config/goldModel.ts";
 import { Engine, type EngineOptions } from "../engine/engine.ts";
@@ -8,7 +7,7 @@ import { withScratch } from "../io/scratch.ts";
 import { lake } from "../lake/layout.ts";
 import type { AggregateManifest, PartitionVersion } from "../pointers.ts";
 import { VERSION_METADATA } from "../commit/publishLatest.ts";
-import { buildGold } from "./buildGold.ts";
+import { buildGold, buildGoldPartitions } from "./buildGold.ts";
 import { goldWork } from "./goldPartitions.ts";
 
 /** Where and how gold partitions are computed. */
@@ -31,9 +30,11 @@ export type StageInput = {
  * job's), and stages each result with the silver version it was built from: the counter of that
  * day, month or year, which every commit to a day under it increases. A day whose silver has a
  * newer version than this job's change is skipped: the job that made that change recomputes
- * everything it falls into after it, so N jobs on one partition never do N² work. One engine serves every partition; one partition's files are on disk at a
- * time. A partition left without silver rows (a re-upload moved them) is listed with no staged
- * object: its gold goes too.
+ * everything it falls into after it, so N jobs on one partition never do N² work. One engine,
+ * and per model one query and one partitioned write, serve every partition (90 engine opens and
+ * queries for a quarter of days took 2.4 s at 1M rows); the silver of all of them is on disk at
+ * once, downloaded and the results uploaded a few at a time. A partition left without silver rows
+ * (a re-upload moved them) is listed with no staged object: its gold goes too.
  */
 export async function stagePartitions(input: StageInput): Promise<AggregateManifest & { skipped: number }> {
   const manifest: AggregateManifest = { jobId: input.jobId, gold: [] };
@@ -42,31 +43,45 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
   const mine = input.partitions.filter((p) => current.get(p.partition) === p.version);
   if (!mine.length) return { ...manifest, skipped: input.partitions.length };
   await withScratch(input.scratchDir, `${input.jobId}-aggregate`, async (dir) => {
+    const work = goldWork(input.models, mine.map((p) => p.partition));
+    // Each partition's version is read before its files are listed, so its rows are at least that new.
+    // A folder of its own per partition: days hold files of the same names, and the partition's
+    // index as the folder name tells buildGoldPartitions which partition a row belongs to.
+    const units = await inParallel(work, async ({ silverPrefix }, n) => {
+      const version = await silverVersion(input, silverPrefix, mine);
+      return { version, files: await downloadPartition(input, silverPrefix, join(dir, "silver", String(n))) };
+    });
     const engine = await Engine.open(input.engine(dir));
     try {
-      for (const [n, { partition, silverPrefix, models }] of goldWork(input.models, mine.map((p) => p.partition)).entries()) {
-        // The version is read before the files are listed, so the rows are at least that new.
-        const version = await silverVersion(input, silverPrefix, mine);
-        // A folder of its own per partition: days hold files of the same names, and the one engine
-        // caches what it read by path, so a reused path would be read as the earlier file.
-        const files = await downloadPartition(input, silverPrefix, join(dir, "silver", String(n)));
-        for (const model of models) {
-          if (!files.length) {
-            manifest.gold.push({ model: model.name, partition, version, rows: 0 });
-            continue;
-          }
-          const out = join(dir, "gold", `${model.name}.parquet`);
-          const rows = await buildGold(engine, model, files, out);
-          const staged = lake.staged(input.jobId, lake.gold(model.name, partition));
-          await input.store.upload(out, { bucket: input.lakeBucket, key: staged }, { metadata: { [VERSION_METADATA]: String(version) } });
-          manifest.gold.push({ model: model.name, partition, version, staged, rows });
+      for (const model of input.models) {
+        const mineOfModel = work.flatMap((w, n) => (w.models.includes(model) ? [n] : []));
+        const outDir = join(dir, "gold", model.name);
+        const ofModel = units.map((u, n) => (mineOfModel.includes(n) ? u.files : []));
+        const built = ofModel.some((f) => f.length) ? await buildGoldPartitions(engine, model, ofModel, outDir) : new Map<number, { file: string; rows: number }>();
+        const outs = new Map(built);
+        for (const n of mineOfModel) {
+          if (outs.has(n) || !units[n].files.length) continue;
+          // Files but no row through the model's filter: an empty file, as for any partition on its own.
+          const empty = join(outDir, `empty-${n}.parquet`);
+          outs.set(n, { file: empty, rows: await buildGold(engine, model, units[n].files, empty) });
         }
-        await rm(join(dir, "silver", String(n)), { recursive: true, force: true });
+        const staged = await inParallel(mineOfModel, async (n) => {
+          const { partition } = work[n];
+          const { version } = units[n];
+          const out = outs.get(n);
+          if (!out) return { model: model.name, partition, version, rows: 0 };
+          const key = lake.staged(input.jobId, lake.gold(model.name, partition));
+          await input.store.upload(out.file, { bucket: input.lakeBucket, key }, { metadata: { [VERSION_METADATA]: String(version) } });
+          return { model: model.name, partition, version, staged: key, rows: out.rows };
+        });
+        manifest.gold.push(...staged);
       }
     } finally {
       engine.close();
     }
   });
+  // In partition order, model by model within a partition, as the load step expects.
+  manifest.gold.sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0));
   return { ...manifest, skipped: input.partitions.length - mine.length };
 }
 
@@ -87,4 +102,21 @@ async function downloadPartition(input: StageInput, silverPrefix: string, dir: s
     files.push(file);
   }
   return files;
+}
+
+/** Requests in flight at once: S3 serves many small objects far faster side by side than one by one. */
+const CONCURRENCY = 8;
+
+/** Maps `items` through `work`, at most CONCURRENCY at a time, results in the items' order. */
+async function inParallel<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+  return results;
 }

@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import * as v from "valibot";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GoldModelSchema } from "../../core/config/goldModel.ts";
 import { Engine } from "../../core/engine/engine.ts";
 import { ContractViolationError } from "../../core/errors.ts";
-import { buildGold } from "../../core/gold/buildGold.ts";
+import { buildGold, buildGoldPartitions } from "../../core/gold/buildGold.ts";
 
 let root: string;
 let engine: Engine;
@@ -41,8 +41,8 @@ async function query(sql: string, params: DuckDBValue[] = []) {
 
 /** Writes a silver-like Parquet file from a SELECT and returns its path. */
 async function silverFile(name: string, select: string): Promise<string> {
-  mkdirSync(join(root, "silver"), { recursive: true });
   const path = join(root, "silver", name);
+  mkdirSync(dirname(path), { recursive: true });
   await reader.run(`COPY (${select}) TO '${path}' (FORMAT parquet)`);
   return path;
 }
@@ -126,5 +126,33 @@ describe("buildGold", () => {
 
     await expect(run).rejects.toThrow(/region/);
     await expect(run).rejects.not.toBeInstanceOf(ContractViolationError);
+  });
+
+  it("computes many partitions in one query and one write, each file equal to the partition's on its own", async () => {
+    const m = model({
+      name: "by_country",
+      dataset: "sales",
+      groupBy: ["country"],
+      where: [{ column: "qty", op: ">", value: 1 }],
+      metrics: [
+        { name: "orders", fn: "count" },
+        { name: "revenue", fn: "sum", expr: "qty * price" },
+      ],
+    });
+    // Partition 0: two files, partition 1: none, partition 2: rows, none past the filter.
+    const partitions = [
+      [await silverFile("0/a.parquet", DAY_ONE), await silverFile("0/b.parquet", DAY_ONE_LATER)],
+      [],
+      [await silverFile("2/a.parquet", `SELECT * FROM (${DAY_ONE}) WHERE qty = 1`)],
+    ];
+
+    const built = await buildGoldPartitions(engine, m, partitions, join(root, "gold", "all"));
+
+    expect([...built.keys()]).toEqual([0]);
+    const alone = join(root, "gold", "alone.parquet");
+    expect(built.get(0)!.rows).toBe(await buildGold(engine, m, partitions[0], alone));
+    const read = (file: string) => query(`SELECT * FROM read_parquet($1, hive_partitioning = false)`, [file]);
+    expect(await read(built.get(0)!.file)).toEqual(await read(alone));
+    expect(await read(alone)).toEqual([{ country: "FR", orders: 3n, revenue: 45 }]);
   });
 });

@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -585,6 +586,18 @@ describe("cleanFile", () => {
         expect(row._row_hash).toMatch(/^[0-9a-f]{32}$/);
       }
       expect(rows[0]._row_hash).not.toBe(rows[1]._row_hash);
+    });
+
+    it("pins _row_hash to the md5 (RFC 1321) of the row's values as a JSON array of text (RFC 8259), so an engine upgrade that changed it fails here", async () => {
+      const path = fixture("pinned.csv", csv("id,price,day,seen_at,ok,name,empty", '7,3.5,2024-01-05,2024-01-05 10:00:00,true,"é ""x""",'));
+
+      const r = await clean(path, "csv");
+
+      const [row] = await silverRows(r, "id");
+      // Instants enter as epoch microseconds; NULL as JSON null.
+      const values = ["7", "3.5", "2024-01-05", "1704448800000000", "true", 'é "x"', null];
+      expect(row._row_hash).toBe(createHash("md5").update(JSON.stringify(values)).digest("hex"));
+      expect(row._row_hash).toBe("713341f87dcdac44f09cd5d645c28445");
     });
 
     it("hashes the same business values the same in two separate runs with different job ids", async () => {

@@ -4,7 +4,7 @@ import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { DatasetSchema } from "../../core/config/dataset.ts";
 import { Engine } from "../../core/engine/engine.ts";
-import { scanUtf8 } from "../../core/format/encoding.ts";
+import { isUtf8File, scanUtf8 } from "../../core/format/encoding.ts";
 import { cleanFile, type CleanResult } from "../../core/silver/cleanFile.ts";
 import { silverContext } from "../helpers/silverContext.ts";
 import { useTestFiles } from "../helpers/testFiles.ts";
@@ -110,5 +110,17 @@ describe("encodings decided per file", () => {
     // é, € and 😀 are valid; a lone é byte, a stray continuation, an overlong C0 AF and a surrogate are not.
     expect(await scanUtf8(path)).toMatchObject({ valid: 3 });
     expect((await scanUtf8(path)).invalid).toBeGreaterThanOrEqual(4);
+  });
+
+  it("checks a file as UTF-8 across read chunks: a character cut by a chunk's end is valid, a cut-off one at the end is not", async () => {
+    const path = join(kit.root, "chunks.txt");
+    // The reader's chunks are 1 MiB: 😀 (4 bytes) starts 2 bytes before the first chunk ends.
+    const pad = Buffer.alloc((1 << 20) - 2, 0x61);
+    writeFileSync(path, Buffer.concat([pad, Buffer.from("😀é\n")]));
+    expect(await isUtf8File(path)).toBe(true);
+    writeFileSync(path, Buffer.concat([pad, Buffer.from("😀").subarray(0, 3)]));
+    expect(await isUtf8File(path)).toBe(false);
+    writeFileSync(path, Buffer.concat([pad, Buffer.from([0xf0, 0x41, 0x41, 0x41])]));
+    expect(await isUtf8File(path)).toBe(false);
   });
 });
