@@ -7,12 +7,15 @@ import { gunzipFile } from "../core/format/compression.ts";
 import { withScratch } from "../core/io/scratch.ts";
 import { lake, LAKE_PREFIXES } from "../core/lake/layout.ts";
 import { commitSource } from "../core/commit/commitSource.ts";
-import { orderingKey } from "../core/commit/sequencer.ts";
+import { versionOrder } from "../core/commit/sequencer.ts";
 import { stageSource } from "../core/commit/stageSource.ts";
-import { ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
+import { EMPTY_STATS } from "../core/job/stats.ts";
+import { ExtractedSchema, type CleanManifest, type CleanOutput, type SourceManifest } from "../core/pointers.ts";
 import { cleanFile, type CleanResult } from "../core/silver/cleanFile.ts";
 import { commitSchema, latestSchema } from "../core/schema/commitSchema.ts";
-import { defineStep } from "./defineStep.ts";
+import type { JobRef } from "../core/job/jobRecord.ts";
+import type { Stats } from "../core/job/stats.ts";
+import { defineStep, type StepContext } from "./defineStep.ts";
 
 const CleanInputSchema = v.object({ extract: ExtractedSchema });
 
@@ -26,6 +29,15 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   await ctx.jobs.enterStep(job.jobId, "clean");
   const lakeBucket = ctx.settings.ETL_LAKE_BUCKET;
   const dataset = matchDataset(ctx.config, job.source.key, job.dataset);
+  if ("retract" in extract) {
+    // A retract is an empty version of the key: committing it retires the rows the key has now.
+    const empty: SourceManifest = { jobId: job.jobId, dataset: dataset.name, sourceId: job.sourceId, silver: [], quarantine: [], partitions: [] };
+    await ctx.store.putJson({ bucket: lakeBucket, key: lake.sourceManifest(empty.dataset, empty.sourceId, empty.jobId) }, empty);
+    return commitVersion(ctx, job, empty, async () => {
+      await ctx.jobs.update(job.jobId, { stats: EMPTY_STATS });
+      return EMPTY_STATS;
+    });
+  }
   const fileName = basename(job.source.key);
   const stored = await latestSchema(ctx.store, lakeBucket, dataset.name);
   // A file founding an inferred dataset must stay under maxInferredDatasets.
@@ -77,52 +89,68 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     }
   });
 
-  // Everything above only staged: from here the version replaces the key's earlier one, unless a newer one did.
+  const { result } = cleaned;
+  return commitVersion(ctx, job, cleaned.staged, async (manifests) => {
+    await ctx.jobs.update(job.jobId, {
+      format: { format: extract.format, compression: extract.compression, encoding: result.encoding, dialect: result.dialect },
+      columns: result.columns,
+      discardedColumns: result.discardedColumns,
+      expectations: result.expectations,
+      stats: result.stats,
+      // Lines that were not data, and the schema version the file was read against.
+      ...(result.skippedLines ? { skippedLines: { count: result.skippedLines, first: result.firstSkipped ?? [] } } : {}),
+      schema: schemaOfJob(result.schema),
+      manifests,
+    });
+    return result.stats;
+  });
+});
+
+/**
+ * Everything before only staged: from here the version replaces the key's earlier one, unless a
+ * newer one did (core/commit/commitSource.ts). `record` writes what the job learned into its record.
+ */
+async function commitVersion(
+  ctx: StepContext,
+  job: JobRef,
+  staged: SourceManifest,
+  record: (manifests: { clean: string }) => Promise<Pick<Stats, "inputRows" | "silverRows">>,
+): Promise<CleanOutput> {
+  const lakeBucket = ctx.settings.ETL_LAKE_BUCKET;
   const commit = await commitSource({
     store: ctx.store,
     outputs: ctx.outputs,
     bucket: lakeBucket,
-    sequencer: orderingKey(job.source.sequencer),
-    manifest: cleaned.staged,
+    sequencer: versionOrder(job),
+    manifest: staged,
   });
   const committed = commit.outcome === "committed";
   const manifest: CleanManifest = {
     jobId: job.jobId,
     outcome: commit.outcome,
-    silver: committed ? cleaned.staged.silver : [],
-    quarantine: committed ? cleaned.staged.quarantine : [],
+    silver: committed ? staged.silver : [],
+    quarantine: committed ? staged.quarantine : [],
     partitions: commit.partitions,
   };
   const jobManifest = { bucket: lakeBucket, key: lake.jobManifest(job.jobId, "clean") };
   await ctx.store.putJson(jobManifest, manifest);
-  const { result } = cleaned;
-  await ctx.jobs.update(job.jobId, {
-    format: { format: extract.format, compression: extract.compression, encoding: result.encoding, dialect: result.dialect },
-    columns: result.columns,
-    discardedColumns: result.discardedColumns,
-    expectations: result.expectations,
-    stats: result.stats,
-    // Lines that were not data, and the schema version the file was read against.
-    ...(result.skippedLines ? { skippedLines: { count: result.skippedLines, first: result.firstSkipped ?? [] } } : {}),
-    schema: schemaOfJob(result.schema),
-    manifests: { clean: jobManifest.key },
-  });
+  const stats = await record({ clean: jobManifest.key });
   // Superseded with nothing to recompute: the job ends here; otherwise gold follows what changed.
   const superseded = !committed && !commit.partitions.length;
   if (superseded) await ctx.jobs.finish(job.jobId, "SUPERSEDED");
   ctx.log.info(committed ? "silver committed" : "superseded by a newer upload of the key", {
-    ...result.stats,
+    ...stats,
     files: manifest.silver.length,
     partitions: commit.partitions.length,
   });
   return {
     manifest: jobManifest,
     superseded,
-    inputRows: result.stats.inputRows,
-    silverRows: result.stats.silverRows,
+    inputRows: stats.inputRows,
+    silverRows: stats.silverRows,
     partitions: commit.partitions.length,
   };
-});
+}
 
 /** The schema version a job records: the new one when the file created it, with its changes. */
 function schemaOfJob(schema: CleanResult["schema"]) {

@@ -4,7 +4,7 @@ import type { Step } from "../steps.ts";
 import { EMPTY_STATS, type Stats } from "../job/stats.ts";
 import { isConditionFailure } from "./conditionFailure.ts";
 import { JobRecordSchema, type JobError, type JobRecord, type JobRef, type StepTiming } from "../job/jobRecord.ts";
-import { JOBS_BY_STATUS_INDEX } from "../job/jobIndexes.ts";
+import { JOBS_BY_DATASET_INDEX, JOBS_BY_STATUS_INDEX } from "../job/jobIndexes.ts";
 
 /** What a new job starts with. */
 export type NewJob = { ref: JobRef; executionId: string };
@@ -48,6 +48,8 @@ export class JobTable {
       stats: EMPTY_STATS,
       manifests: {},
       steps: {},
+      ...(job.ref.replayOf ? { replayOf: job.ref.replayOf } : {}),
+      ...(job.ref.retract ? { retracted: { key: job.ref.source.key, of: job.ref.retract.of, erased: job.ref.retract.erase } } : {}),
     };
     try {
       await this.db.send(
@@ -190,6 +192,26 @@ export class JobTable {
   async get(jobId: string): Promise<JobRecord | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { job_id: jobId }, ConsistentRead: true }));
     return out.Item ? v.parse(JobRecordSchema, out.Item) : undefined;
+  }
+
+  /** A dataset's jobs that started in [since, until) (ISO; open when absent), from the dataset index, page by page. */
+  async *ofDataset(dataset: string, range: { since?: string; until?: string } = {}): AsyncGenerator<JobRecord> {
+    const values: Record<string, string> = { ":dataset": dataset, ":since": range.since ?? "", ":until": range.until ?? "\uffff" };
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: JOBS_BY_DATASET_INDEX,
+          KeyConditionExpression: "#dataset = :dataset AND started_at BETWEEN :since AND :until",
+          ExpressionAttributeNames: { "#dataset": "dataset" },
+          ExpressionAttributeValues: values,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) if (!range.until || (item.started_at as string) < range.until) yield v.parse(JobRecordSchema, item);
+      start = out.LastEvaluatedKey;
+    } while (start);
   }
 
   /** RUNNING jobs that started before `cutoff` (ISO), oldest first, from the status index, page by page. */
