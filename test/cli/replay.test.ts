@@ -1,58 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { etl, lakeView } from "./etl.ts";
+import { ordersKit } from "./ordersKit.ts";
 
-const work = mkdtempSync(join(tmpdir(), "etl-replay-"));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** A config of one dataset `orders` whose `status` allows `allowed`, and a daily gold model. */
-function config(name: string, allowed: string[]): string {
-  const path = join(work, name);
-  writeFileSync(
-    path,
-    `import { defineConfig } from ${JSON.stringify(resolve("core/config/defineConfig.ts"))};
-export default defineConfig({
-  datasets: [{ name: "orders", match: ["orders*.csv"], columns: {
-    order_id: { type: "integer", required: true }, product: { type: "string", required: true },
-    status: { type: "string", allowed: ${JSON.stringify(allowed)} },
-    quantity: { type: "integer", required: true }, order_date: { type: "date", required: true } },
-    dedupKeys: ["order_id"], eventTime: "order_date", maxQuarantinedRatio: 0.9 }],
-  gold: [{ name: "daily", dataset: "orders", groupBy: ["order_date"], metrics: [{ name: "orders", fn: "count" }, { name: "units", fn: "sum", column: "quantity" }] }],
-});
-`,
-  );
-  return path;
-}
-
-type Row = { order_id: number; product: string; status: string; quantity: number; order_date: string };
-
-function csv(name: string, rows: Row[]): string {
-  const path = join(work, name);
-  writeFileSync(path, ["order_id,product,status,quantity,order_date", ...rows.map((r) => Object.values(r).join(","))].join("\n") + "\n");
-  return path;
-}
-
-/** Gold computed independently of the pipeline: per day, rows and units of the rows the contract keeps. */
-function expectedGold(rows: Row[]) {
-  const days = new Map<string, { orders: number; units: number }>();
-  for (const r of rows) {
-    const d = days.get(r.order_date) ?? { orders: 0, units: 0 };
-    d.orders++;
-    d.units += r.quantity;
-    days.set(r.order_date, d);
-  }
-  return [...days].sort(([a], [b]) => a.localeCompare(b)).map(([order_date, d]) => ({ order_date, ...d }));
-}
-
-function gold(state: string) {
-  const out = etl(["query", "SELECT strftime(order_date, '%Y-%m-%d') AS order_date, orders, units FROM gold_daily ORDER BY 1", "--json", "--state-dir", state]);
-  expect(out.code).toBe(0);
-  return out.json.map((r) => ({ order_date: r.order_date, orders: Number(r.orders), units: Number(r.units) }));
-}
-
-const row = (order_id: number, status: string, order_date: string, product = "pen"): Row => ({ order_id, product, status, quantity: order_id, order_date });
+const { work, config, csv, expectedGold, gold, row, filesHolding } = ordersKit("etl-replay-");
 
 describe("etl replay: a contract fixed in the config, applied to a file already processed", () => {
   const state = join(work, "replay");
@@ -158,13 +110,6 @@ describe("etl replay of a file the contract failed: the quality gate, then the c
     expect(etl(["job", job.jobId, "--state-dir", state, "--json"]).json[0]).toMatchObject({ status: "FAILED" });
   }, 120_000);
 });
-
-/** Every file under a directory whose bytes contain `text`. */
-function filesHolding(dir: string, text: string): string[] {
-  return readdirSync(dir, { recursive: true })
-    .map((p) => join(dir, String(p)))
-    .filter((p) => statSync(p).isFile() && readFileSync(p).includes(text));
-}
 
 describe("etl retract: one source's rows leave silver, quarantine and gold; an erasure removes its raw copies", () => {
   const state = join(work, "retract");
