@@ -17,7 +17,7 @@ export function summary(r: JobResult, lakeDir: string, stateDirArg: string): str
   if (r.replayOf) lines.push(`  replay of ${r.replayOf}`);
   if (r.retracted) {
     const raw = r.retracted.erased ? "its bronze and archived copies erased" : "its raw copies kept (--keep-raw)";
-    lines.push(`  retracted ${r.retracted.key} (the version of ${r.retracted.of}): its rows left silver and quarantine, ${s.goldRows} gold rows recomputed; ${raw}`);
+    lines.push(`  retracted ${r.retracted.key} (the version of ${r.retracted.of}): its rows left silver and quarantine and the gold they fed was recomputed; ${raw}`);
     return lines.join("\n");
   }
   lines.push(
