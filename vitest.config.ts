@@ -9,11 +9,19 @@ const PUBLIC_DATA = ["test/public/vega*.test.ts"];
 
 /**
  * Suites that each take a minute or more on 2 cores: every IAM grant taken away in turn, a kill
- * and redrive at every step, state-dir locking between processes, 20 concurrent executions, etl
- * compact answering every query alike (a process per query).
- * `npm run test:slow`, which CI runs too.
+ * and redrive at every step (and in a retract's erasure), state-dir locking between processes, 20
+ * concurrent executions, etl compact answering every query alike (a process per query), etl replay
+ * and retract end to end. `npm run test:slow`, which CI runs too.
  */
-const SLOW = ["test/integration/iam.test.ts", "test/cli/redrive.test.ts", "test/cli/stateDir.test.ts", "test/integration/concurrency.test.ts", "test/cli/compact.test.ts"];
+const SLOW = [
+  "test/integration/iam.test.ts",
+  "test/cli/redrive.test.ts",
+  "test/cli/retractKill.test.ts",
+  "test/cli/stateDir.test.ts",
+  "test/integration/concurrency.test.ts",
+  "test/cli/compact.test.ts",
+  "test/cli/replay.test.ts",
+];
 
 export default defineConfig({
   test: {

@@ -14,6 +14,12 @@ export function summary(r: JobResult, lakeDir: string, stateDirArg: string): str
     lines.push("  a duplicate delivery of an object version already processed: nothing to do");
     return lines.join("\n");
   }
+  if (r.replayOf) lines.push(`  replay of ${r.replayOf}`);
+  if (r.retracted) {
+    const raw = r.retracted.erased ? "its bronze and archived copies erased" : "its raw copies kept (--keep-raw)";
+    lines.push(`  retracted ${r.retracted.key} (the version of ${r.retracted.of}): its rows left silver and quarantine and the gold they fed was recomputed; ${raw}`);
+    return lines.join("\n");
+  }
   lines.push(
     `  rows: ${s.inputRows} in → ${s.silverRows} silver, ${s.duplicateRows} duplicates, ${s.quarantinedRows} quarantined, ${s.droppedRows} dropped by null policy; ${s.goldRows} gold rows`,
   );

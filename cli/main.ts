@@ -19,6 +19,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   dashboard: { summary: "write a self-contained HTML dashboard of the local lake", load: () => import("./commands/dashboard.ts") },
   rebuild: { summary: "recompute a gold model's whole history from silver", load: () => import("./commands/rebuild.ts") },
   compact: { summary: "compact silver partitions of many small files (then their gold)", load: () => import("./commands/compact.ts") },
+  replay: { summary: "re-process a job's version (or a dataset's) from bronze as new jobs", load: () => import("./commands/replay.ts") },
+  retract: { summary: "remove one source key's rows from silver, quarantine and gold (withdrawal, erasure)", load: () => import("./commands/retract.ts") },
 };
 
 function version(): string {

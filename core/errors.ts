@@ -132,3 +132,11 @@ export function classifyError(error: unknown, context: FailureContext = {}): unk
   }
   return error;
 }
+
+/**
+ * A replay or retract that cannot be done as asked (an unknown job or key, a version no copy
+ * holds any more): nothing ran. The CLI prints the message alone and exits 2.
+ */
+export class ReprocessRefusedError extends EtlError {
+  readonly exitCode = 2;
+}

@@ -4,8 +4,8 @@ import { JobRefSchema } from "./job/jobRecord.ts";
 /** An S3 object address: what steps hand each other instead of data. */
 export const ObjectRefSchema = v.object({ bucket: v.string(), key: v.string() });
 
-/** Extract's pointer for a new delivery: the job, its bronze copy and what the file is. */
-export const ExtractedSchema = v.object({
+/** Extract's pointer for a new delivery (or a replay of one): the job, its bronze copy and what the file is. */
+export const UploadExtractedSchema = v.object({
   skipped: v.literal(false),
   superseded: v.literal(false),
   job: JobRefSchema,
@@ -14,13 +14,25 @@ export const ExtractedSchema = v.object({
   compression: v.picklist(["none", "gzip"]),
 });
 
+/** Extract's pointer for a retract: nothing to read; clean commits an empty version of the key. */
+export const RetractExtractedSchema = v.object({
+  skipped: v.literal(false),
+  superseded: v.literal(false),
+  job: JobRefSchema,
+  retract: v.literal(true),
+});
+
+/** What the steps after extract get: an upload to clean, or a retract. */
+export const ExtractedSchema = v.union([UploadExtractedSchema, RetractExtractedSchema]);
+
 /**
- * Extract's pointer: a new delivery, or one that ends the execution: a duplicate delivery
- * (`skipped`), or an upload older than the key's committed version (`superseded`).
+ * Extract's pointer: a new delivery or a retract, or one that ends the execution: a duplicate
+ * delivery (`skipped`), or an upload older than the key's committed version (`superseded`).
  */
-export const ExtractOutputSchema = v.variant("skipped", [
+export const ExtractOutputSchema = v.union([
   v.object({ skipped: v.literal(true), superseded: v.boolean(), job: JobRefSchema }),
-  ExtractedSchema,
+  UploadExtractedSchema,
+  RetractExtractedSchema,
 ]);
 
 /**

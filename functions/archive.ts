@@ -1,9 +1,10 @@
 import * as v from "valibot";
 import { publishLatest } from "../core/commit/publishLatest.ts";
-import { orderingKey } from "../core/commit/sequencer.ts";
+import { versionOrder } from "../core/commit/sequencer.ts";
 import { outputId } from "../core/io/outputTable.ts";
 import { archivedKey } from "../core/lake/layout.ts";
 import { ExtractedSchema, type ArchiveOutput } from "../core/pointers.ts";
+import { eraseSource } from "../core/replay/eraseSource.ts";
 import { defineStep } from "./defineStep.ts";
 
 const ArchiveInputSchema = v.object({ extract: ExtractedSchema });
@@ -19,11 +20,30 @@ export const handler = defineStep("archive", ArchiveInputSchema, async ({ extrac
   await ctx.jobs.enterStep(job.jobId, "archive");
   const source = { bucket: job.source.bucket, key: job.source.key };
   const archived = { bucket: job.source.bucket, key: archivedKey(job.source.key) };
+  if ("retract" in extract) {
+    // `--keep-raw`: the rows are gone from silver, quarantine and gold; the raw copies stay.
+    if (!job.retract?.erase) return { archived };
+    // First the archive record moves past the retracted version, so an archive of it still in
+    // flight (a replay's) can no longer put it back; that also removes archived/<key>'s current object.
+    await publishLatest({ store: ctx.store, outputs: ctx.outputs, id: outputId.archive(job.sourceId), version: versionOrder(job), jobId: job.jobId, target: archived });
+    const removed = await eraseSource({
+      store: ctx.store,
+      rawBucket: job.source.bucket,
+      lakeBucket: ctx.settings.ETL_LAKE_BUCKET,
+      dataset: job.dataset,
+      key: job.source.key,
+      jobs: job.retract.jobs,
+      // A second's margin: listings give times to the second, and the delete marker just made must go too.
+      before: new Date(Date.now() + 1000),
+    });
+    ctx.log.info("raw copies erased", { key: job.source.key, removed });
+    return { archived };
+  }
   const { published } = await publishLatest({
     store: ctx.store,
     outputs: ctx.outputs,
     id: outputId.archive(job.sourceId),
-    version: orderingKey(job.source.sequencer),
+    version: versionOrder(job),
     jobId: job.jobId,
     from: extract.bronze,
     target: archived,

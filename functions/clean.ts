@@ -7,17 +7,20 @@ import { gunzipFile } from "../core/format/compression.ts";
 import { withScratch } from "../core/io/scratch.ts";
 import { lake, LAKE_PREFIXES } from "../core/lake/layout.ts";
 import { commitSource } from "../core/commit/commitSource.ts";
-import { orderingKey } from "../core/commit/sequencer.ts";
+import { versionOrder } from "../core/commit/sequencer.ts";
 import { stageSource } from "../core/commit/stageSource.ts";
-import { ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/pointers.ts";
+import { EMPTY_STATS, type Stats } from "../core/job/stats.ts";
+import { ExtractedSchema, type CleanManifest, type CleanOutput, type SourceManifest } from "../core/pointers.ts";
 import { cleanFile, type CleanResult } from "../core/silver/cleanFile.ts";
 import { commitSchema, latestSchema, schemaVersions } from "../core/schema/commitSchema.ts";
 import { conformSilver, type ConformInput } from "../core/commit/conformSilver.ts";
 import type { SchemaDocument } from "../core/schema/schemaDocument.ts";
 import type { PartitionVersion } from "../core/pointers.ts";
+import type { Dataset } from "../core/config/dataset.ts";
+import type { JobRef } from "../core/job/jobRecord.ts";
 import { compactCrowded } from "../core/compact/compactCrowded.ts";
 import { recordJobHistory } from "../core/io/catalogJobHistory.ts";
-import { defineStep } from "./defineStep.ts";
+import { defineStep, type StepContext } from "./defineStep.ts";
 
 const CleanInputSchema = v.object({ extract: ExtractedSchema });
 
@@ -31,6 +34,17 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   await ctx.jobs.enterStep(job.jobId, "clean");
   const lakeBucket = ctx.settings.ETL_LAKE_BUCKET;
   const dataset = matchDataset(ctx.config, job.source.key, job.dataset);
+  if ("retract" in extract) {
+    // A retract is an empty version of the key: committing it retires the rows the key has now.
+    const empty: SourceManifest = { jobId: job.jobId, dataset: dataset.name, sourceId: job.sourceId, silver: [], quarantine: [], partitions: [] };
+    await ctx.store.putJson({ bucket: lakeBucket, key: lake.sourceManifest(empty.dataset, empty.sourceId, empty.jobId) }, empty);
+    return commitVersion(ctx, job, dataset, empty, {
+      record: async () => {
+        await ctx.jobs.update(job.jobId, { stats: EMPTY_STATS });
+        return EMPTY_STATS;
+      },
+    });
+  }
   const fileName = basename(job.source.key);
   const stored = await latestSchema(ctx.store, lakeBucket, dataset.name);
   // A file founding an inferred dataset must stay under maxInferredDatasets.
@@ -97,6 +111,64 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     }
   });
 
+  const { result } = cleaned;
+  return commitVersion(ctx, job, dataset, cleaned.staged, {
+    rewritten: cleaned.rewritten,
+    // A version created after this file was read (by a job whose pass listed silver before this
+    // commit) is this job's to apply to its own files, now that they are visible.
+    afterCommit: async () => {
+      const versions = await schemaVersions(ctx.store, lakeBucket, dataset.name);
+      if ((versions.at(-1)?.version ?? 0) <= result.schema.version) return [];
+      return withScratch(ctx.settings.ETL_SCRATCH_DIR, `${job.jobId}-conform`, async (dir) => {
+        const engine = await Engine.open(ctx.engine(dir));
+        try {
+          return await conformSilver(conformInput(engine, dir, versions), cleaned.staged.silver);
+        } finally {
+          engine.close();
+        }
+      });
+    },
+    record: async (manifests) => {
+      await ctx.jobs.update(job.jobId, {
+        format: {
+          format: extract.format,
+          compression: extract.compression,
+          encoding: result.encoding,
+          ...(result.invalidSequences ? { invalidSequences: result.invalidSequences } : {}),
+          dialect: result.dialect,
+        },
+        columns: result.columns,
+        discardedColumns: result.discardedColumns,
+        expectations: result.expectations,
+        stats: result.stats,
+        // Lines that were not data, and the schema version the file was read against.
+        ...(result.skippedLines ? { skippedLines: { count: result.skippedLines, first: result.firstSkipped ?? [] } } : {}),
+        schema: schemaOfJob(result.schema, cleaned.created ? result.schema.next : stored?.jobId === job.jobId ? stored : undefined),
+        manifests,
+      });
+      return result.stats;
+    },
+  });
+});
+
+/**
+ * Everything before only staged: from here the version replaces the key's earlier one, unless a
+ * newer one did (core/commit/commitSource.ts). `rewritten` are partitions conformance changed
+ * before the commit, `afterCommit` conforms the job's own files once visible, `record` writes
+ * what the job learned into its record.
+ */
+async function commitVersion(
+  ctx: StepContext,
+  job: JobRef,
+  dataset: Dataset,
+  staged: SourceManifest,
+  o: {
+    rewritten?: readonly PartitionVersion[];
+    afterCommit?: () => Promise<PartitionVersion[]>;
+    record: (manifests: { clean: string }) => Promise<Pick<Stats, "inputRows" | "silverRows">>;
+  },
+): Promise<CleanOutput> {
+  const lakeBucket = ctx.settings.ETL_LAKE_BUCKET;
   const compaction = {
     store: ctx.store,
     outputs: ctx.outputs,
@@ -106,31 +178,17 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     engine: ctx.engine,
     targetBytes: dataset.compaction.targetMb * 1024 * 1024,
   };
-  // Everything above only staged: from here the version replaces the key's earlier one, unless a newer one did.
   const commit = await commitSource({
     store: ctx.store,
     outputs: ctx.outputs,
     bucket: lakeBucket,
-    sequencer: orderingKey(job.source.sequencer),
-    manifest: cleaned.staged,
+    sequencer: versionOrder(job),
+    manifest: staged,
     compaction,
   });
   const committed = commit.outcome === "committed";
-  // A version created after this file was read (by a job whose pass listed silver before this
-  // commit) is this job's to apply to its own files, now that they are visible.
-  const versions = await schemaVersions(ctx.store, lakeBucket, dataset.name);
-  const own =
-    committed && (versions.at(-1)?.version ?? 0) > cleaned.result.schema.version
-      ? await withScratch(ctx.settings.ETL_SCRATCH_DIR, `${job.jobId}-conform`, async (dir) => {
-          const engine = await Engine.open(ctx.engine(dir));
-          try {
-            return await conformSilver(conformInput(engine, dir, versions), cleaned.staged.silver);
-          } finally {
-            engine.close();
-          }
-        })
-      : [];
-  let partitions = newest([...commit.partitions, ...cleaned.rewritten, ...own]);
+  const own = committed && o.afterCommit ? await o.afterCommit() : [];
+  let partitions = newest([...commit.partitions, ...(o.rewritten ?? []), ...own]);
   // Small uploads must not leave a partition of thousands of files: past the threshold it is
   // compacted now, before gold, and after the conformance above (it merges conformed files).
   if (committed) {
@@ -141,30 +199,13 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
   const manifest: CleanManifest = {
     jobId: job.jobId,
     outcome: commit.outcome,
-    silver: committed ? cleaned.staged.silver : [],
-    quarantine: committed ? cleaned.staged.quarantine : [],
+    silver: committed ? staged.silver : [],
+    quarantine: committed ? staged.quarantine : [],
     partitions,
   };
   const jobManifest = { bucket: lakeBucket, key: lake.jobManifest(job.jobId, "clean") };
   await ctx.store.putJson(jobManifest, manifest);
-  const { result } = cleaned;
-  await ctx.jobs.update(job.jobId, {
-    format: {
-      format: extract.format,
-      compression: extract.compression,
-      encoding: result.encoding,
-      ...(result.invalidSequences ? { invalidSequences: result.invalidSequences } : {}),
-      dialect: result.dialect,
-    },
-    columns: result.columns,
-    discardedColumns: result.discardedColumns,
-    expectations: result.expectations,
-    stats: result.stats,
-    // Lines that were not data, and the schema version the file was read against.
-    ...(result.skippedLines ? { skippedLines: { count: result.skippedLines, first: result.firstSkipped ?? [] } } : {}),
-    schema: schemaOfJob(result.schema, cleaned.created ? result.schema.next : stored?.jobId === job.jobId ? stored : undefined),
-    manifests: { clean: jobManifest.key },
-  });
+  const stats = await o.record({ clean: jobManifest.key });
   // Superseded with nothing to recompute: the job ends here; otherwise gold follows what changed.
   const superseded = !committed && !manifest.partitions.length;
   if (superseded) {
@@ -172,18 +213,18 @@ export const handler = defineStep("clean", CleanInputSchema, async ({ extract },
     await recordJobHistory(ctx.store, lakeBucket, (await ctx.jobs.get(job.jobId))!);
   }
   ctx.log.info(committed ? "silver committed" : "superseded by a newer upload of the key", {
-    ...result.stats,
+    ...stats,
     files: manifest.silver.length,
     partitions: manifest.partitions.length,
   });
   return {
     manifest: jobManifest,
     superseded,
-    inputRows: result.stats.inputRows,
-    silverRows: result.stats.silverRows,
+    inputRows: stats.inputRows,
+    silverRows: stats.silverRows,
     partitions: manifest.partitions.length,
   };
-});
+}
 
 /** One entry per partition, its newest version: gold computes each once. */
 function newest(partitions: readonly PartitionVersion[]): PartitionVersion[] {

@@ -2,8 +2,7 @@ import * as v from "valibot";
 import { classifyError } from "../core/errors.ts";
 import { logger, type Logger } from "../core/log.ts";
 import { publishStepMetrics } from "../core/metrics.ts";
-import { sourceFromEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
-import { jobIdFor } from "../core/job/jobId.ts";
+import { jobIdOfEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
 import { STEPS, type Step } from "../core/steps.ts";
 import type { FunctionName } from "../stacks/handlers.ts";
 import { getServices, type Services } from "./services.ts";
@@ -31,7 +30,7 @@ export function defineStep<S extends v.GenericSchema, R>(
     }
     const input = parsed.output as { extract?: { job?: { jobId?: string; dataset?: string; source?: { key?: string } } }; event?: ObjectCreatedEvent };
     // Extract learns the job id from the event; every later step gets it in its input.
-    const jobId = input.extract?.job?.jobId ?? (input.event ? jobIdFor(sourceFromEvent(input.event)) : undefined);
+    const jobId = input.extract?.job?.jobId ?? (input.event ? jobIdOfEvent(input.event) : undefined);
     const log = logger.with({ step, ...(jobId ? { jobId } : {}) });
     const started = Date.now();
     log.info("step started");

@@ -1,12 +1,12 @@
 import { basename } from "node:path";
 import * as v from "valibot";
 import { DATASET_METADATA, matchDataset } from "../core/config/matchDataset.ts";
-import { decodeEventKey, ObjectCreatedEventSchema, sourceFromEvent } from "../core/events/objectCreated.ts";
+import { decodeEventKey, jobIdOfEvent, ObjectCreatedEventSchema, sourceFromEvent } from "../core/events/objectCreated.ts";
 import { EmptyFileError, FileTooLargeError, SourceMissingError } from "../core/errors.ts";
 import { isGzip, sniffFormat } from "../core/format/sniffFormat.ts";
 import { inflateHead } from "../core/format/compression.ts";
-import { orderingKey } from "../core/commit/sequencer.ts";
-import { jobIdFor, sourceIdFor } from "../core/job/jobId.ts";
+import { versionOrder } from "../core/commit/sequencer.ts";
+import { sourceIdFor } from "../core/job/jobId.ts";
 import type { JobRef } from "../core/job/jobRecord.ts";
 import { lake } from "../core/lake/layout.ts";
 import type { ExtractOutput } from "../core/pointers.ts";
@@ -22,7 +22,8 @@ const ExtractInputSchema = v.object({
 });
 
 /**
- * raw → bronze: records the job RUNNING (or reports a duplicate delivery, or ends it SUPERSEDED
+ * raw → bronze (a replay: its version's bronze or archived copy → its own bronze copy; a retract:
+ * nothing to copy): records the job RUNNING (or reports a duplicate delivery, or ends it SUPERSEDED
  * when a newer upload of the key is already committed), checks the upload,
  * sniffs its format from its first bytes and copies it unchanged to bronze.
  */
@@ -32,21 +33,28 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
     // A rule or a test sending another bucket's events is a wiring mistake, not a data error.
     throw new Error(`Extract serves raw bucket ${ctx.settings.ETL_RAW_BUCKET}, not ${source.bucket}`);
   }
+  // A replay or retract (core/replay/request.ts) names its key exactly as S3 would encode it.
+  const { replay, retract } = input.event;
+  if (replay || retract) source.key = decodeEventKey(source.key);
   // EventBridge may or may not URL-encode keys (docs/design.md decision 8): try the key as sent first.
   // The delivery names one object version: every read below is of that version, not of whatever the key holds now.
-  let info = await ctx.store.head(source);
-  if (!info && decodeEventKey(source.key) !== source.key) {
+  // A replay reads the copy of that version its request names (bronze, or archived/ when bronze is gone).
+  const from = replay ? replay.from : source;
+  let info = retract ? undefined : await ctx.store.head(from);
+  if (!info && !replay && !retract && decodeEventKey(source.key) !== source.key) {
     info = await ctx.store.head({ ...source, key: decodeEventKey(source.key) });
     if (info) source.key = decodeEventKey(source.key);
   }
   // An uploader may name the dataset in the object's metadata instead of relying on the key.
-  const dataset = matchDataset(ctx.config, source.key, info?.metadata[DATASET_METADATA]);
+  const dataset = matchDataset(ctx.config, source.key, replay?.dataset ?? retract?.dataset ?? info?.metadata[DATASET_METADATA]);
   const job: JobRef = {
-    jobId: jobIdFor(sourceFromEvent(input.event)),
+    jobId: jobIdOfEvent(input.event),
     dataset: dataset.name,
     source: { ...source, etag: info?.etag ?? source.etag, size: info?.size ?? source.size },
     sourceId: sourceIdFor(source),
     startedAt: input.startedAt,
+    ...(replay ? { replayOf: replay.of } : {}),
+    ...(retract ? { retract: { of: retract.of, erase: retract.erase, jobs: retract.jobs } } : {}),
   };
   const outcome = await ctx.jobs.start({ ref: job, executionId: input.executionId });
   if (outcome === "duplicate") {
@@ -67,15 +75,21 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
   }
   // Versions of a key apply in S3's order: an upload older than the committed one has nothing to do.
   const committed = await ctx.outputs.source(dataset.name, job.sourceId);
-  if (committed && committed.job_id !== job.jobId && committed.sequencer > orderingKey(job.source.sequencer)) {
+  // A replay shares its version's sequencer, so it passes unless a newer version is committed; a retract orders just after it.
+  if (committed && committed.job_id !== job.jobId && committed.sequencer > versionOrder(job)) {
     await ctx.jobs.finish(job.jobId, "SUPERSEDED");
     await recordJobHistory(ctx.store, ctx.settings.ETL_LAKE_BUCKET, (await ctx.jobs.get(job.jobId))!);
     ctx.log.info("superseded by a newer upload of the key", { jobId: job.jobId, committedJob: committed.job_id });
     return { skipped: true, superseded: true, job };
   }
+  if (retract) return { skipped: false, superseded: false, job, retract: true };
   const fileName = basename(source.key);
   if (!info) {
-    throw new SourceMissingError(`${source.key} is no longer in ${source.bucket}: it was moved or deleted before extract ran`);
+    throw new SourceMissingError(
+      replay
+        ? `the copy of ${source.key} to replay, ${from.bucket}/${from.key}, is gone (retention or an erasure removed it)`
+        : `${source.key} is no longer in ${source.bucket}: it was moved or deleted before extract ran`,
+    );
   }
   if (info.size === 0) throw new EmptyFileError(`${fileName} is empty (0 bytes)`);
   if (info.size > ctx.settings.ETL_MAX_FILE_BYTES) {
@@ -83,12 +97,12 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
       `${fileName} is ${info.size} bytes, over the limit of ${ctx.settings.ETL_MAX_FILE_BYTES} (ETL_MAX_FILE_BYTES); split it into smaller files`,
     );
   }
-  const head = await ctx.store.readHead(source, HEAD_BYTES);
+  const head = await ctx.store.readHead(from, HEAD_BYTES);
   const gzip = isGzip(head);
   const text = gzip ? inflateHead(head, fileName) : head;
   const format = sniffFormat(text, fileName);
   const bronze = { bucket: ctx.settings.ETL_LAKE_BUCKET, key: lake.bronze(dataset.name, job.jobId, source.key) };
-  await ctx.store.copy(source, bronze);
+  await ctx.store.copy(from, bronze);
   await ctx.jobs.update(job.jobId, { format: { format, compression: gzip ? "gzip" : "none" } });
   return { skipped: false, superseded: false, job, bronze, format, compression: gzip ? "gzip" : "none" };
 });

@@ -1,8 +1,7 @@
 import * as v from "valibot";
 import { basename } from "node:path";
 import { TERMINAL_ERROR_NAMES } from "../core/errors.ts";
-import { ObjectCreatedEventSchema, sourceFromEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
-import { jobIdFor } from "../core/job/jobId.ts";
+import { jobIdOfEvent, ObjectCreatedEventSchema, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
 import { failureMessage } from "../core/job/messages.ts";
 import { lake } from "../core/lake/layout.ts";
 import { defineStep, type StepContext } from "./defineStep.ts";
@@ -61,7 +60,7 @@ async function record(
   executionArn: string | undefined,
   error: { type: string; message: string },
 ) {
-  const jobId = event ? jobIdFor(sourceFromEvent(event)) : undefined;
+  const jobId = event ? jobIdOfEvent(event) : undefined;
   const job = jobId ? await ctx.jobs.get(jobId) : undefined;
   if (job && executionArn && job.execution_id !== executionArn) {
     // Another execution's failure (a duplicate delivery's): this job is not affected.

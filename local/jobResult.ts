@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { sourceFromEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
-import { jobIdFor } from "../core/job/jobId.ts";
-import type { JobError } from "../core/job/jobRecord.ts";
+import { jobIdOfEvent, sourceFromEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
+import type { JobError, JobRecord } from "../core/job/jobRecord.ts";
 import { EMPTY_STATS, type Stats } from "../core/job/stats.ts";
 import { CleanManifestSchema, LoadManifestSchema } from "../core/pointers.ts";
 import { getServices } from "../functions/services.ts";
@@ -17,13 +16,17 @@ export type JobResult = {
   outputs: { silver: string[]; gold: string[]; quarantine: string[] };
   error?: JobError;
   durationMs: number;
+  /** A replay's: the job whose version it re-processed. */
+  replayOf?: string;
+  /** A retract's: the key and the version it retracted. */
+  retracted?: JobRecord["retracted"];
 };
 
 /** Reads what a finished execution did from where the pipeline recorded it: the job table and the step manifests. */
 export async function jobResult(event: ObjectCreatedEvent, outcome: ExecutionOutcome): Promise<JobResult> {
   const { jobs, store } = getServices();
   const source = sourceFromEvent(event);
-  const jobId = jobIdFor(source);
+  const jobId = jobIdOfEvent(event);
   const extracted = outcome.output?.extract as { skipped?: boolean; superseded?: boolean } | undefined;
   const skipped = extracted?.skipped === true && extracted.superseded !== true;
   const job = await jobs.get(jobId);
@@ -36,6 +39,8 @@ export async function jobResult(event: ObjectCreatedEvent, outcome: ExecutionOut
     outputs,
     ...(error ? { error } : {}),
     durationMs: outcome.durationMs,
+    ...(job?.replayOf ? { replayOf: job.replayOf } : {}),
+    ...(job?.retracted ? { retracted: job.retracted } : {}),
   });
   const outputs: JobResult["outputs"] = { silver: [], gold: [], quarantine: [] };
   if (skipped) return result("SKIPPED", { ...EMPTY_STATS }, outputs);

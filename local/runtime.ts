@@ -6,8 +6,7 @@ import { ObjectStore } from "../core/io/objectStore.ts";
 import { StateMachine, type StateMachineDefinition as LocalDefinition } from "aws-local-stepfunctions";
 import type { EtlConfig } from "../core/config/defineConfig.ts";
 import { DATASET_METADATA } from "../core/config/matchDataset.ts";
-import { decodeEventKey, objectCreatedEvent, sourceFromEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
-import { jobIdFor } from "../core/job/jobId.ts";
+import { decodeEventKey, jobIdOfEvent, objectCreatedEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
 import { STEPS, stateName, type Step } from "../core/steps.ts";
 import { FAILURE_STATES, pipelineDefinition, type StateMachineDefinition } from "../workflows/pipeline.ts";
 import { startEmulators, type Emulators } from "./emulators.ts";
@@ -68,6 +67,8 @@ export type RuntimeOptions = {
   lockWaitMs?: number;
   /** Fault injection spec (default `ETL_FAULT`; see fault.ts). */
   faults?: string;
+  /** Only looking (`etl replay --dry-run`): interrupted executions are left for the next writer to record. */
+  readOnly?: boolean;
 };
 
 /** A redrive the journal does not allow: printed without a stack, exit code 2. */
@@ -96,7 +97,7 @@ function executionArnOf(name: string): string {
 
 function jobIdOf(event: unknown): string | undefined {
   try {
-    return jobIdFor(sourceFromEvent(event as ObjectCreatedEvent));
+    return jobIdOfEvent(event as ObjectCreatedEvent);
   } catch {
     return undefined;
   }
@@ -189,7 +190,7 @@ export class LocalRuntime {
       if (faults.countsWrites) observeStepWrites((step, execution) => faults.afterWrite(step, execution));
       const journals = new JournalStore(stateDir && join(stateDir, "executions"));
       const runtime = new LocalRuntime(emulators, env, alertsQueueUrl, handlers, { ...options, stateDir }, denials, journals, faults, lock);
-      runtime.interrupted = await runtime.reportInterrupted();
+      if (!options.readOnly) runtime.interrupted = await runtime.reportInterrupted();
       return runtime;
     } catch (error) {
       // Nothing may keep the process alive or the state dir locked after a failed start.

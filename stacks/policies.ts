@@ -116,6 +116,9 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       guard(["GetItem"]),
       // A duplicate delivery ends SKIPPED and an older upload SUPERSEDED: each a history row.
       history,
+      // A replay (etl replay) reads its version's bronze copy, or archived/<key> when bronze is gone.
+      objects(["s3:GetObject"], lake, [bronze]),
+      objects(["s3:GetObject"], raw, [archived]),
     ],
     clean: [
       // Staged objects are read by the copies that commit them, the replaced versions' manifests to retire them,
@@ -164,6 +167,11 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       listing(raw),
       jobUpdate,
       guard(["GetItem", "PutItem"]),
+      // A retract's erasure (etl retract): every version of archived/ and incoming/<key>, the key's bronze copies and staging.
+      objects(["s3:DeleteObject", "s3:DeleteObjectVersion"], raw, [archived]),
+      { actions: ["s3:ListBucketVersions"], resources: [raw] },
+      objects(["s3:DeleteObject"], lake, [bronze, staging]),
+      listing(lake),
     ],
     notify: [jobRead, ...alert, guard(["GetItem"]), history],
     fail: [

@@ -46,6 +46,8 @@ export function jobDetail(job: JobRecord, dir: string, interrupted: boolean, sta
     ...(interrupted ? { interrupted: true } : {}),
     step: job.step,
     source: { bucket: job.source.bucket, key: job.source.key, versionId: job.source.versionId, size: job.source.size, etag: job.source.etag },
+    ...(job.replayOf ? { replayOf: job.replayOf } : {}),
+    ...(job.retracted ? { retracted: job.retracted } : {}),
     attempts: job.attempts,
     redrives: Math.max(0, job.attempts - 1),
     startedAt: job.started_at,
@@ -61,7 +63,7 @@ export function jobDetail(job: JobRecord, dir: string, interrupted: boolean, sta
     executionArn: job.execution_id,
     consoleLink: consoleLink(job.execution_id),
     journal: join(dir, "executions", `${executionName}.jsonl`),
-    ...(fix ? { fix: { command: fix.command, action: fix.action } } : {}),
+    ...(fix ? { fix: { command: fix.command, action: fix.action, ...("replay" in fix && fix.replay ? { replay: fix.replay } : {}) } } : {}),
     ...(job.expires_at ? { expiresAt: new Date(job.expires_at * 1000).toISOString() } : {}),
   };
 }
@@ -87,6 +89,10 @@ function human(d: ReturnType<typeof jobDetail>): string {
   const row = (label: string, text: string) => lines.push(`  ${`${label}:`.padEnd(11)} ${text}`);
   const src = d.source;
   row("source", `s3://${src.bucket}/${src.key}${src.versionId ? `  version ${src.versionId}` : ""}${src.size !== undefined ? `  ${n(src.size)} bytes` : ""}`);
+  if (d.replayOf) row("replay of", `${d.replayOf} (its version of the key, re-processed as this job)`);
+  if (d.retracted) {
+    row("retracted", `${d.retracted.key}, the version of ${d.retracted.of}; raw copies ${d.retracted.erased ? "erased" : "kept (--keep-raw)"}`);
+  }
   row("attempts", `${d.attempts}${d.redrives ? ` (${d.redrives} redrive${d.redrives > 1 ? "s" : ""})` : ""}`);
   row("started", `${d.startedAt}${d.finishedAt ? `   finished ${d.finishedAt} (${secs(d.durationMs)})` : ""}`);
   if (d.format) {
@@ -123,6 +129,7 @@ function human(d: ReturnType<typeof jobDetail>): string {
   if (d.fix) {
     lines.push(`  ${d.fix.action}`);
     lines.push(`  fix:       ${colour(out, "bold", d.fix.command)}`);
+    if (d.fix.replay) lines.push(`  or, after fixing etl.config.ts: ${colour(out, "bold", d.fix.replay)}`);
   }
   return lines.join("\n");
 }

@@ -47,6 +47,8 @@ function asJson(job: JobRecord, isInterrupted: boolean) {
     stats: job.stats,
     ...(job.error ? { error: job.error } : {}),
     ...(isInterrupted ? { interrupted: true } : {}),
+    ...(job.replayOf ? { replayOf: job.replayOf } : {}),
+    ...(job.retracted ? { retracted: job.retracted } : {}),
   };
 }
 
@@ -66,7 +68,8 @@ function table(jobs: JobRecord[], isInterrupted: (j: JobRecord) => boolean): str
     t.push([
       j.job_id,
       j.dataset,
-      j.source?.key ?? "",
+      // What a replay or retract did, beside the key it did it to.
+      `${j.source?.key ?? ""}${j.retracted ? "  (retract)" : j.replayOf ? `  (replay of ${j.replayOf})` : ""}`,
       colour(out, style, status),
       j.step,
       (j.stats?.inputRows ?? 0).toLocaleString("en-US"),

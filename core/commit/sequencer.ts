@@ -12,3 +12,15 @@ export function orderingKey(sequencer: string | undefined): string {
   if (!/^[0-9A-F]*$/.test(hex)) throw new Error(`S3 sequencer ${sequencer} is not hexadecimal`);
   return hex.padStart(Math.max(WIDTH, hex.length), "0");
 }
+
+/**
+ * Appended to the ordering key of the version a retract removes: above every hex digit, so the
+ * retract orders after that version (and its replays, which share its sequencer) and before any
+ * later upload of the key, whose sequencer is larger at some digit.
+ */
+const RETRACT_MARK = "R";
+
+/** Where a job's version of its key stands in the key's order: its upload's sequencer, just after it for a retract. */
+export function versionOrder(job: { source: { sequencer?: string }; retract?: unknown }): string {
+  return orderingKey(job.source.sequencer) + (job.retract ? RETRACT_MARK : "");
+}

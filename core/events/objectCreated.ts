@@ -1,5 +1,7 @@
 import * as v from "valibot";
+import { jobIdFor } from "../job/jobId.ts";
 import type { Source } from "../job/jobRecord.ts";
+import { ReplayRequestSchema, RetractRequestSchema } from "../replay/request.ts";
 
 /** The EventBridge "Object Created" event S3 sends for an upload; the state machine's input. */
 export const ObjectCreatedEventSchema = v.object({
@@ -16,6 +18,10 @@ export const ObjectCreatedEventSchema = v.object({
       sequencer: v.optional(v.string()),
     }),
   }),
+  /** Present only on executions `etl replay` starts (core/replay/request.ts). */
+  replay: v.optional(ReplayRequestSchema),
+  /** Present only on executions `etl retract` starts. */
+  retract: v.optional(RetractRequestSchema),
 });
 
 /** An upload event. */
@@ -32,6 +38,14 @@ export function sourceFromEvent(event: ObjectCreatedEvent): Source {
     versionId: o["version-id"],
     sequencer: o.sequencer,
   };
+}
+
+/**
+ * The job an execution's input is about: a replay or retract names its own new job; an upload's
+ * job derives from its delivery, so a duplicate delivery finds the same one.
+ */
+export function jobIdOfEvent(event: ObjectCreatedEvent): string {
+  return event.replay?.jobId ?? event.retract?.jobId ?? jobIdFor(sourceFromEvent(event));
 }
 
 /** S3 notifications URL-encode keys (a space arrives as `+`); this undoes it. */

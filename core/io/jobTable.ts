@@ -1,10 +1,10 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
 import * as v from "valibot";
 import type { Step } from "../steps.ts";
 import { EMPTY_STATS, type Stats } from "../job/stats.ts";
 import { isConditionFailure } from "./conditionFailure.ts";
 import { JobRecordSchema, type JobError, type JobRecord, type JobRef, type StepTiming } from "../job/jobRecord.ts";
-import { JOBS_BY_STATUS_INDEX } from "../job/jobIndexes.ts";
+import { JOBS_BY_DATASET_INDEX, JOBS_BY_STATUS_INDEX } from "../job/jobIndexes.ts";
 
 /** What a new job starts with. */
 export type NewJob = { ref: JobRef; executionId: string };
@@ -48,6 +48,8 @@ export class JobTable {
       stats: EMPTY_STATS,
       manifests: {},
       steps: {},
+      ...(job.ref.replayOf ? { replayOf: job.ref.replayOf } : {}),
+      ...(job.ref.retract ? { retracted: { key: job.ref.source.key, of: job.ref.retract.of, erased: job.ref.retract.erase } } : {}),
     };
     try {
       await this.db.send(
@@ -192,20 +194,33 @@ export class JobTable {
     return out.Item ? v.parse(JobRecordSchema, out.Item) : undefined;
   }
 
+  /** A dataset's jobs that started in [since, until) (ISO; open when absent), from the dataset index, page by page. */
+  async *ofDataset(dataset: string, range: { since?: string; until?: string } = {}): AsyncGenerator<JobRecord> {
+    const jobs = this.query({
+      IndexName: JOBS_BY_DATASET_INDEX,
+      KeyConditionExpression: "#dataset = :dataset AND started_at BETWEEN :since AND :until",
+      ExpressionAttributeNames: { "#dataset": "dataset" },
+      ExpressionAttributeValues: { ":dataset": dataset, ":since": range.since ?? "", ":until": range.until ?? "\uffff" },
+    });
+    // BETWEEN includes its upper bound; `until` does not.
+    for await (const job of jobs) if (!range.until || job.started_at < range.until) yield job;
+  }
+
   /** RUNNING jobs that started before `cutoff` (ISO), oldest first, from the status index, page by page. */
-  async *runningStartedBefore(cutoff: string): AsyncGenerator<JobRecord> {
+  runningStartedBefore(cutoff: string): AsyncGenerator<JobRecord> {
+    return this.query({
+      IndexName: JOBS_BY_STATUS_INDEX,
+      KeyConditionExpression: "#status = :running AND started_at < :cutoff",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":running": "RUNNING", ":cutoff": cutoff },
+    });
+  }
+
+  /** Every job an index query names, validated, page by page. */
+  private async *query(input: Omit<QueryCommandInput, "TableName" | "ExclusiveStartKey">): AsyncGenerator<JobRecord> {
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: JOBS_BY_STATUS_INDEX,
-          KeyConditionExpression: "#status = :running AND started_at < :cutoff",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":running": "RUNNING", ":cutoff": cutoff },
-          ExclusiveStartKey: start,
-        }),
-      );
+      const out = await this.db.send(new QueryCommand({ TableName: this.table, ...input, ExclusiveStartKey: start }));
       for (const item of out.Items ?? []) yield v.parse(JobRecordSchema, item);
       start = out.LastEvaluatedKey;
     } while (start);

@@ -14,6 +14,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -180,6 +181,24 @@ export class ObjectStore {
   /** Deletes one version of an object: in a versioned bucket, nothing newer is removed or hidden. */
   async deleteVersion(ref: Required<ObjectRef>): Promise<void> {
     await this.s3.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
+  }
+
+  /** Every version and delete marker of exactly one key in a versioned bucket, newest first. */
+  async versionsOf(bucket: string, key: string): Promise<{ versionId: string; lastModified?: Date }[]> {
+    const versions: { versionId: string; lastModified?: Date }[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const out = await this.s3.send(
+        new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+      );
+      for (const o of [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])]) {
+        if (o.Key === key && o.VersionId) versions.push({ versionId: o.VersionId, lastModified: o.LastModified });
+      }
+      keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
+      versionIdMarker = out.IsTruncated ? out.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+    return versions;
   }
 
   /** Every key under a prefix. */

@@ -24,3 +24,11 @@ export function sourceIdFor(source: Pick<Source, "bucket" | "key">): string {
   const stem = basename(source.key).replace(/\.[^.]*$/, "").toLowerCase().replace(/[^a-z0-9]+/g, "_").slice(0, 40);
   return `${stem || "file"}-${digest(source.bucket, source.key).slice(0, 12)}`;
 }
+
+/**
+ * A new job id for a replay of a job or a retract of a key: random, so running the same replay
+ * twice gives two jobs, and never the id of a delivery (no duplicate check can take it for one).
+ */
+export function reprocessJobId(kind: "replay" | "retract", subject: string): string {
+  return `job-${digest(kind, subject, crypto.randomUUID()).slice(0, 20)}`;
+}

@@ -47,6 +47,9 @@ export const StepTimingSchema = v.object({
 /** One step's timing. */
 export type StepTiming = v.InferOutput<typeof StepTimingSchema>;
 
+/** What a retract job removed. */
+export const RetractedSchema = v.object({ key: v.string(), of: v.string(), erased: v.boolean() });
+
 /** The job document in the jobs table, validated on read; `version` changes with its shape. */
 export const JobRecordSchema = v.object({
   version: v.literal(1),
@@ -98,6 +101,10 @@ export const JobRecordSchema = v.object({
   error: v.optional(JobErrorSchema),
   /** When the failure alert went out; absent while a FAILED job still owes one. */
   alerted_at: v.optional(v.string()),
+  /** A replay's: the job whose version it re-processed (`etl replay`). */
+  replayOf: v.optional(v.string()),
+  /** A retract's: the key, the job whose version it retracted, and whether the raw copies were erased (`etl retract`). */
+  retracted: v.optional(RetractedSchema),
 });
 /** A job record. */
 export type JobRecord = v.InferOutput<typeof JobRecordSchema>;
@@ -109,6 +116,10 @@ export const JobRefSchema = v.object({
   source: SourceSchema,
   sourceId: v.string(),
   startedAt: v.string(),
+  /** A replay re-processes another job's version of the key. */
+  replayOf: v.optional(v.string()),
+  /** A retract commits an empty version of the key after the one it retracts (core/commit/sequencer.ts `versionOrder`). */
+  retract: v.optional(v.object({ of: v.string(), erase: v.boolean(), jobs: v.array(v.string()) })),
 });
 /** A job pointer. */
 export type JobRef = v.InferOutput<typeof JobRefSchema>;

@@ -66,7 +66,7 @@ export function failureMessage(
         : `Fix the cause (see the logs of step ${error.step}), then redrive the execution${link ? ` from ${link}` : ""}; it resumes at ${error.step}.`,
       commands: fix.redrivable
         ? [fix.command, `aws stepfunctions redrive-execution --execution-arn ${job.executionId}`]
-        : [fix.command, `aws s3 cp <fixed file> s3://${bucket}/${job.sourceKey}`],
+        : [fix.command, `aws s3 cp <fixed file> s3://${bucket}/${job.sourceKey}`, ...(fix.replay ? [fix.replay] : [])],
       execution: job.executionId,
       ...(link ? { consoleLink: link } : {}),
     },

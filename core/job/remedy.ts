@@ -13,6 +13,8 @@ export type Remedy = {
   command: string;
   /** What to do, in a sentence. */
   action: string;
+  /** When the dataset's config, not the file, may be what was wrong: the command re-processing the same file after the fix. */
+  replay?: string;
 };
 
 /**
@@ -21,10 +23,15 @@ export type Remedy = {
  */
 export function remedy(job: { jobId: string; sourceKey: string }, step: string, terminal: boolean, stateDirArg = ""): Remedy {
   if (terminal) {
+    // Past extract the file has a bronze copy: when the contract was wrong, not the file, a replay re-reads it under the fixed config.
+    const replayable = step !== "extract";
     return {
       redrivable: false,
       command: `etl run <fixed file> --key ${job.sourceKey}${stateDirArg}`,
-      action: `The file cannot pass as it is: fix it and upload it again under ${job.sourceKey}. Redriving will not help.`,
+      action:
+        `The file cannot pass as it is: fix it and upload it again under ${job.sourceKey}. Redriving will not help.` +
+        (replayable ? ` If the dataset's contract in etl.config.ts was what was wrong, fix it and replay the same file: etl replay ${job.jobId}${stateDirArg}.` : ""),
+      ...(replayable ? { replay: `etl replay ${job.jobId}${stateDirArg}` } : {}),
     };
   }
   return {

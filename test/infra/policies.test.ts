@@ -60,6 +60,7 @@ const OTHERS: Record<string, string> = {
 const OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl"];
 const OTHER_ACTIONS = [
   "s3:ListBucket",
+  "s3:ListBucketVersions",
   "s3:PutBucketPolicy",
   "s3:DeleteBucket",
   "dynamodb:GetItem",
@@ -93,6 +94,9 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "dynamodb:PutItem table",
     "dynamodb:UpdateItem table",
     "dynamodb:GetItem outputs",
+    // A replay reads its version's bronze copy, or the archived one.
+    "s3:GetObject lake/bronze",
+    "s3:GetObject raw/archived",
   ],
   clean: [
     "s3:GetObject lake/bronze",
@@ -151,6 +155,13 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "dynamodb:UpdateItem table",
     "dynamodb:GetItem outputs",
     "dynamodb:PutItem outputs",
+    // A retract's erasure: every version of the raw key, its bronze copies and staging.
+    "s3:DeleteObject raw/archived",
+    "s3:DeleteObjectVersion raw/archived",
+    "s3:ListBucketVersions raw bucket",
+    "s3:DeleteObject lake/bronze",
+    "s3:DeleteObject lake/staging",
+    "s3:ListBucket lake bucket",
   ],
   notify: ["dynamodb:GetItem table", "dynamodb:UpdateItem table", "sns:Publish topic", "kms:GenerateDataKey key", "kms:Decrypt key", "dynamodb:GetItem outputs"],
   fail: [

@@ -46,9 +46,11 @@ describe("alerts a person can act on (read from the SQS inbox subscribed to the 
     expect(alerts).toHaveLength(1);
     expect(alerts[0].Message).toMatchObject({
       redrivable: false,
-      commands: ["etl run <fixed file> --key incoming/sales.csv", "aws s3 cp <fixed file> s3://etl-raw/incoming/sales.csv"],
+      // Failed past extract: the file has a bronze copy, so a contract fixed in the config is applied by a replay.
+      commands: ["etl run <fixed file> --key incoming/sales.csv", "aws s3 cp <fixed file> s3://etl-raw/incoming/sales.csv", `etl replay ${alerts[0].Message.jobId}`],
     });
     expect(String(alerts[0].Message.action)).toContain("upload it again");
+    expect(String(alerts[0].Message.action)).toContain("fix it and replay the same file");
   });
 
   it("a success summary carries status and dataset attributes; alerts.success none sends none", async () => {

@@ -107,10 +107,11 @@ describe("s3Authorizer", () => {
     );
   });
 
-  it("lets archive delete the archived version of an upload, and only under incoming/", () => {
+  it("lets archive delete versions under incoming/ and archived/ (a retract's erasure), and nowhere else", () => {
     const archive = functionAccessKey("archive");
     expect(authorizer.authorize({ operation: "DeleteObjects", bucket: "etl-raw", deleteKeys: [{ key: "incoming/a.csv", versionId: "v" }], accessKeyId: archive })).toBeUndefined();
-    expect(authorizer.authorize({ operation: "DeleteObject", bucket: "etl-raw", key: "archived/a.csv", versionId: "v", accessKeyId: archive })).toContain("s3:DeleteObjectVersion");
+    expect(authorizer.authorize({ operation: "DeleteObject", bucket: "etl-raw", key: "archived/a.csv", versionId: "v", accessKeyId: archive })).toBeUndefined();
+    expect(authorizer.authorize({ operation: "DeleteObject", bucket: "etl-raw", key: "notes/a.csv", versionId: "v", accessKeyId: archive })).toContain("s3:DeleteObjectVersion");
   });
 
   it("refuses an unknown function key everything", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { orderingKey } from "../../core/commit/sequencer.ts";
+import { orderingKey, versionOrder } from "../../core/commit/sequencer.ts";
 
 describe("orderingKey", () => {
   it("orders S3 sequencers of different lengths by their hexadecimal value", () => {
@@ -17,5 +17,19 @@ describe("orderingKey", () => {
 
   it("refuses a sequencer that is not hexadecimal rather than order it wrongly", () => {
     expect(() => orderingKey("12G4")).toThrow(/not hexadecimal/);
+  });
+});
+
+describe("versionOrder", () => {
+  it("puts a retract after the version it retracts (and its replays) and before any later upload of the key", () => {
+    const version = { source: { sequencer: "0055AED6DCD90281E5" } };
+    const retract = { ...version, retract: { of: "job-x" } };
+    const later = { source: { sequencer: "0055AED6DCD90281E6" } };
+    const longerLater = { source: { sequencer: "0055AED6DCD90281E500" } };
+    expect(versionOrder(version) < versionOrder(retract)).toBe(true);
+    expect(versionOrder(retract) < versionOrder(later)).toBe(true);
+    expect(versionOrder(retract) < versionOrder(longerLater)).toBe(true);
+    // A replay has its version's sequencer: the same place in the order.
+    expect(versionOrder({ source: { sequencer: "55AED6DCD90281E5" } })).toBe(versionOrder(version));
   });
 });
