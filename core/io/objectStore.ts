@@ -76,7 +76,7 @@ export class ObjectStore {
   async upload(
     path: string,
     ref: ObjectRef,
-    options: { contentType?: string; metadata?: Record<string, string> } = {},
+    options: { contentType?: string; metadata?: Record<string, string>; onProgress?: (sentBytes: number, totalBytes: number) => void } = {},
   ): Promise<{ etag?: string; versionId?: string }> {
     const { size } = await stat(path);
     const common = { Bucket: ref.bucket, Key: ref.key, ContentType: options.contentType ?? "application/octet-stream", Metadata: options.metadata };
@@ -100,6 +100,7 @@ export class ObjectStore {
           }),
         );
         parts.push({ ETag: out.ETag, PartNumber: n });
+        options.onProgress?.(end + 1, size);
       }
       const done = await this.s3.send(
         new CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, MultipartUpload: { Parts: parts } }),

@@ -19,11 +19,18 @@ export type Remedy = {
  * A terminal data error (the file itself cannot pass) is fixed by uploading a corrected file
  * under the same key; anything else by fixing the cause and redriving at the failed step.
  */
-export function remedy(job: { jobId: string; sourceKey: string }, step: string, terminal: boolean, stateDirArg = ""): Remedy {
+export function remedy(
+  job: { jobId: string; sourceKey: string },
+  step: string,
+  terminal: boolean,
+  stateDirArg = "",
+  /** How a corrected file goes in: `run` locally, `upload` to a deployed stage (then stateDirArg is ` --stage S`). */
+  upload: "run" | "upload" = "run",
+): Remedy {
   if (terminal) {
     return {
       redrivable: false,
-      command: `etl run <fixed file> --key ${job.sourceKey}${stateDirArg}`,
+      command: `etl ${upload} <fixed file> --key ${job.sourceKey}${stateDirArg}`,
       action: `The file cannot pass as it is: fix it and upload it again under ${job.sourceKey}. Redriving will not help.`,
     };
   }
