@@ -2,6 +2,7 @@ import { relative } from "node:path";
 import type { Command } from "commander";
 import type { JobRecord } from "../../core/job/jobRecord.ts";
 import { consoleLink } from "../../core/job/messages.ts";
+import { receipt } from "../../core/job/receipt.ts";
 import { isTerminalType, remedy } from "../../core/job/remedy.ts";
 import { STEPS, stateName } from "../../core/steps.ts";
 import { colour } from "../colour.ts";
@@ -47,6 +48,7 @@ export async function jobDetail(job: JobRecord, ledger: LedgerView) {
     ...(job.finished_at ? { finishedAt: job.finished_at, durationMs: durationMs(job) } : {}),
     steps: job.steps ?? {},
     stats: job.stats,
+    receipt: receipt(job),
     ...(job.format ? { format: job.format } : {}),
     ...((raw.schema_version ?? raw.schemaVersion) !== undefined ? { schemaVersion: raw.schema_version ?? raw.schemaVersion } : {}),
     ...(job.columns ? { columns: job.columns } : {}),
@@ -108,6 +110,13 @@ function human(d: Detail): string {
       lines.push(`    ${mark} ${stateName(s).padEnd(9)} ${secs(t.durationMs).padStart(7)}  ${t.failed ? "failed" : stepRows(s, d)}`.trimEnd());
     }
     if (stopped) lines.push(`    ${colour(out, "red", "✘")} ${(stopped[0].toUpperCase() + stopped.slice(1)).padEnd(9)} ${"".padStart(7)}  failed`);
+  }
+  const r = d.receipt;
+  if (r.gbSeconds.total > 0 || r.bytesRead > 0) {
+    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+    const perStep = Object.entries(r.gbSeconds.byStep).map(([s, g]) => `${s} ${g}`).join(", ");
+    row("receipt", `${n(r.inputRows)} rows in, ${n(r.silverRows)} silver, ${n(r.goldRows)} gold; read ${mb(r.bytesRead)}, wrote ${mb(r.bytesWritten)}; ${n(r.filesWritten)} files written, ${mb(r.averageFileBytes)} on average`);
+    row("lambda", `${r.gbSeconds.total} GB-s (${perStep})`);
   }
   const files = (label: string, keys: string[]) => keys.length && row(label, keys.length === 1 ? keys[0] : `${keys.length} files, first ${keys[0]}`);
   files("silver", d.outputs.silver);
