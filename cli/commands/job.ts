@@ -113,10 +113,13 @@ function human(d: Detail): string {
   }
   const r = d.receipt;
   if (r.gbSeconds.total > 0 || r.bytesRead > 0) {
-    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-    const perStep = Object.entries(r.gbSeconds.byStep).map(([s, g]) => `${s} ${g}`).join(", ");
+    const mb = (bytes: number) => {
+      const [value, unit] = bytes < 1024 ? [bytes, "B"] : bytes < 1024 ** 2 ? [bytes / 1024, "KB"] : bytes < 1024 ** 3 ? [bytes / 1024 ** 2, "MB"] : [bytes / 1024 ** 3, "GB"];
+      return `${unit === "B" ? value : value.toFixed(1)} ${unit}`;
+    };
+    const perStep = Object.entries(r.gbSeconds.byStep).map(([s, g]) => `${s} ${g.toFixed(2)}`).join(", ");
     row("receipt", `${n(r.inputRows)} rows in, ${n(r.silverRows)} silver, ${n(r.goldRows)} gold; read ${mb(r.bytesRead)}, wrote ${mb(r.bytesWritten)}; ${n(r.filesWritten)} files written, ${mb(r.averageFileBytes)} on average`);
-    row("lambda", `${r.gbSeconds.total} GB-s (${perStep})`);
+    row("lambda", `${r.gbSeconds.total.toFixed(2)} GB-s (${perStep})`);
   }
   const files = (label: string, keys: string[]) => keys.length && row(label, keys.length === 1 ? keys[0] : `${keys.length} files, first ${keys[0]}`);
   files("silver", d.outputs.silver);
