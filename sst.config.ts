@@ -24,7 +24,12 @@ export default $config({
     await import("./stacks/uploadTrigger.ts");
     await import("./stacks/failureTrigger.ts");
     await import("./stacks/sweep.ts");
+    await import("./stacks/alarms.ts");
+    // `etl … --stage <stage>` reads these from .sst/outputs.json (cli/stage/stageOutputs.ts):
+    // the stage they belong to, its region and every name the CLI addresses.
     return {
+      stage: $app.stage,
+      region: aws.getRegionOutput().region,
       rawBucket: rawBucket.name,
       lakeBucket: lakeBucket.name,
       jobsTable: jobsTable.name,

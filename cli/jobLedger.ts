@@ -12,18 +12,12 @@ export type Ledger = { dir: string; records: JobRecord[]; interrupted: (job: Job
 
 /**
  * Reads every job of a state dir from a snapshot of its table: never takes, waits for or changes
- * the writer's lock. A record of a newer shape is still listed (only the common fields are relied on).
+ * the writer's lock.
  */
 export async function readLedger(stateDir: string): Promise<Ledger> {
   const dir = existingStateDir(stateDir);
   const items = (await withTableSnapshot(dir, (db) => scanAll(db, LOCAL_NAMES.jobsTable).catch(() => []))) ?? [];
-  const records = items
-    .map((item) => {
-      const parsed = v.safeParse(JobRecordSchema, item);
-      return parsed.success ? parsed.output : (item as JobRecord);
-    })
-    .filter((j) => typeof j.job_id === "string" && typeof j.started_at === "string")
-    .sort((a, b) => b.started_at.localeCompare(a.started_at));
+  const records = jobRecords(items);
   const journals = new JournalStore(join(dir, "executions"));
   // RUNNING with no outcome in its journal and the pid that wrote it dead: the next writer records it FAILED.
   const stopped = new Set(
@@ -36,6 +30,20 @@ export async function readLedger(stateDir: string): Promise<Ledger> {
       .map((j) => j.job_id),
   );
   return { dir, records, interrupted: (j) => stopped.has(j.job_id) };
+}
+
+/**
+ * The items of a jobs table as records, newest first: locally from the snapshot, on a stage from
+ * the table itself. A record of a newer shape is still listed (only the common fields are relied on).
+ */
+export function jobRecords(items: Record<string, unknown>[]): JobRecord[] {
+  return items
+    .map((item) => {
+      const parsed = v.safeParse(JobRecordSchema, item);
+      return parsed.success ? parsed.output : (item as JobRecord);
+    })
+    .filter((j) => typeof j.job_id === "string" && typeof j.started_at === "string")
+    .sort((a, b) => b.started_at.localeCompare(a.started_at));
 }
 
 /** How long a job ran, once it ended. */

@@ -4,6 +4,9 @@ import { logger, type Logger } from "../core/log.ts";
 import { publishStepMetrics } from "../core/metrics.ts";
 import { jobIdOfEvent, type ObjectCreatedEvent } from "../core/events/objectCreated.ts";
 import { STEPS, type Step } from "../core/steps.ts";
+import { metered, noTransfers, type Transfers } from "../core/io/transferMeter.ts";
+import { gbSeconds } from "../core/job/receipt.ts";
+import { FUNCTION_SIZING } from "../stacks/functionSizing.ts";
 import type { FunctionName } from "../stacks/handlers.ts";
 import { getServices, type Services } from "./services.ts";
 
@@ -34,12 +37,14 @@ export function defineStep<S extends v.GenericSchema, R>(
     const log = logger.with({ step, ...(jobId ? { jobId } : {}) });
     const started = Date.now();
     log.info("step started");
+    // What the step moves through S3, for the job's receipt (a failed attempt's too).
+    const transfers = noTransfers();
     try {
-      const result = await work(parsed.output, { ...getServices(step), log });
+      const result = await metered(transfers, () => work(parsed.output, { ...getServices(step), log }));
       log.info("step finished", { durationMs: Date.now() - started });
       // A duplicate delivery's extract is not a step of the job it found.
       const duplicate = (result as { skipped?: boolean; superseded?: boolean }).skipped === true && !(result as { superseded?: boolean }).superseded;
-      if (!duplicate) await recordTiming(step, jobId, started, false, log);
+      if (!duplicate) await recordTiming(step, jobId, started, false, transfers, log);
       const dataset = input.extract?.job?.dataset ?? (result as { job?: { dataset?: string } }).job?.dataset;
       publishStepMetrics(step, dataset, { StepDuration: Date.now() - started });
       return result;
@@ -54,22 +59,37 @@ export function defineStep<S extends v.GenericSchema, R>(
         errorType: (classified as Error).name,
         errorMessage: (classified as Error).message,
       });
-      await recordTiming(step, jobId, started, true, log);
+      await recordTiming(step, jobId, started, true, transfers, log);
       throw classified;
     }
   };
 }
 
-/** Records when a pipeline step ran in its job (fail and sweep are not steps of a job). Never fails the step: timings are for people. */
-async function recordTiming(fn: FunctionName, jobId: string | undefined, started: number, failed: boolean, log: Logger): Promise<void> {
+/**
+ * The memory the step's function has: Lambda's own variable on AWS, `--memory` locally, else the
+ * size the deployment gives it (stacks/functionSizing.ts), so a local receipt reads as AWS's would.
+ */
+function memoryMb(fn: FunctionName): number {
+  return Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) || Number(process.env.ETL_MEMORY_MB) || Number.parseInt(FUNCTION_SIZING[fn].memory, 10);
+}
+
+/**
+ * Records when a pipeline step ran in its job, what it moved and the GB-seconds it used (fail and
+ * sweep are not steps of a job). Never fails the step: timings and receipts are for people.
+ */
+async function recordTiming(fn: FunctionName, jobId: string | undefined, started: number, failed: boolean, transfers: Transfers, log: Logger): Promise<void> {
   if (!jobId || !(STEPS as readonly string[]).includes(fn)) return;
   const finished = Date.now();
+  const memory = memoryMb(fn);
   try {
     await getServices(fn).jobs.recordStep(jobId, fn as Step, {
       startedAt: new Date(started).toISOString(),
       finishedAt: new Date(finished).toISOString(),
       durationMs: finished - started,
       ...(failed ? { failed } : {}),
+      memoryMb: memory,
+      gbSeconds: gbSeconds(finished - started, memory),
+      ...transfers,
     });
   } catch (error) {
     log.warn("step timing not recorded", { error: (error as Error).message });

@@ -2,6 +2,7 @@ import config from "../etl.config.ts";
 import type { EtlConfig } from "../core/config/defineConfig.ts";
 import { createClients } from "../core/io/clients.ts";
 import { ObjectStore } from "../core/io/objectStore.ts";
+import { meterTransfers } from "../core/io/transferMeter.ts";
 import { JobTable } from "../core/io/jobTable.ts";
 import { OutputTable } from "../core/io/outputTable.ts";
 import { FAILED_JOB_TTL_DAYS } from "../core/job/retention.ts";
@@ -49,6 +50,8 @@ export function getServices(fn?: FunctionName): Services {
   const env = { ...process.env, ...(fn ? options.env?.(fn) : undefined) };
   const settings = loadSettings();
   const clients = createClients(env);
+  // Each step's S3 traffic is counted for its job's receipt (functions/defineStep.ts).
+  meterTransfers(clients.s3);
   // DuckDB's threads and memory follow the function's size (etl run --memory locally, Lambda's on AWS).
   const limits = engineLimits(functionMemoryMb());
   const created: Services = {

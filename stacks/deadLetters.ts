@@ -1,4 +1,5 @@
 import { alertsTopic } from "./alerts.ts";
+import { deadLetterAlarm } from "./alarmRules.ts";
 
 /** SQS keeps a message at most 14 days: as long as the redrive window, time to look at it. */
 const FOURTEEN_DAYS_SECONDS = 14 * 86400;
@@ -9,19 +10,7 @@ const FOURTEEN_DAYS_SECONDS = 14 * 86400;
  */
 function deadLetterQueue(name: string, description: string) {
   const queue = new aws.sqs.Queue(name, { messageRetentionSeconds: FOURTEEN_DAYS_SECONDS, sqsManagedSseEnabled: true });
-  new aws.cloudwatch.MetricAlarm(`${name}Alarm`, {
-    alarmDescription: description,
-    namespace: "AWS/SQS",
-    metricName: "ApproximateNumberOfMessagesVisible",
-    dimensions: { QueueName: queue.name },
-    statistic: "Maximum",
-    period: 300,
-    evaluationPeriods: 1,
-    threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-    treatMissingData: "notBreaching",
-    alarmActions: [alertsTopic.arn],
-  });
+  new aws.cloudwatch.MetricAlarm(`${name}Alarm`, deadLetterAlarm(queue.name, description, alertsTopic.arn));
   return queue;
 }
 

@@ -9,7 +9,7 @@ import { FUNCTION_NAMES, HANDLERS, type FunctionName } from "./handlers.ts";
 import { jobsTable } from "./jobsTable.ts";
 import { outputsTable } from "./outputsTable.ts";
 import { functionPermissions } from "./policies.ts";
-import { lakeBucket, rawBucket } from "./storage.ts";
+import { keep, lakeBucket, rawBucket } from "./storage.ts";
 import { glueDatabase } from "./catalog.ts";
 import etlConfig from "../etl.config.ts";
 
@@ -38,14 +38,18 @@ const permissions = $resolve([
   }),
 );
 
-const environment = functionEnvironment({
-  rawBucket: rawBucket.name,
-  lakeBucket: lakeBucket.name,
-  jobsTable: jobsTable.name,
-  outputsTable: outputsTable.name,
-  alertsTopicArn: alertsTopic.arn,
-  glueDatabase: glueDatabase.name,
-});
+const environment = {
+  ...functionEnvironment({
+    rawBucket: rawBucket.name,
+    lakeBucket: lakeBucket.name,
+    jobsTable: jobsTable.name,
+    outputsTable: outputsTable.name,
+    alertsTopicArn: alertsTopic.arn,
+    glueDatabase: glueDatabase.name,
+  }),
+  // The ledger's TTL for finished jobs, validated with the other retentions at deploy time.
+  ETL_JOB_TTL_DAYS: String(keep.jobTtlDays),
+};
 
 function pipelineFunction(name: FunctionName) {
   const { duckdb, ...sizing } = FUNCTION_SIZING[name];

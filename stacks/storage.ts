@@ -1,6 +1,7 @@
 import { lakeLifecycle, rawLifecycle, retention, type LifecycleRule } from "./retention.ts";
 
-const keep = retention();
+/** Every layer's retention, from the deploy environment (stacks/retention.ts; the README lists the variables). */
+export const keep = retention();
 
 /**
  * SST's Bucket already blocks public access and denies any request without TLS
@@ -31,7 +32,8 @@ function secureBucket(name: string, args: { versioning?: boolean; lifecycle: Lif
 /**
  * Uploads land here. Versioned: an upload overwritten by a newer one, or deleted from `incoming/`
  * by archive, stays recoverable for the retention (`ETL_RETENTION_DAYS`, at least the redrive
- * window plus a margin), and each delivery carries the version id that identifies it.
+ * window plus a margin), and each delivery carries the version id that identifies it. Archived
+ * uploads expire after `ETL_RETENTION_ARCHIVED_DAYS`.
  */
 export const rawBucket = secureBucket("Raw", { versioning: true, lifecycle: rawLifecycle(keep) });
 
@@ -43,6 +45,7 @@ export const rawBucketEvents = new aws.s3.BucketNotification("RawEvents", {
 
 /**
  * Bronze, silver, gold, quarantine and the manifests. Outputs staged by an attempt that never
- * committed (a failed job) stay as long as a redrive may still adopt them, then go.
+ * committed (a failed job) stay as long as a redrive may still adopt them, then go; bronze,
+ * quarantine and the job history after their own retention.
  */
 export const lakeBucket = secureBucket("Lake", { lifecycle: lakeLifecycle(keep) });

@@ -1,16 +1,17 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import type { Command } from "commander";
 import type { JobRecord } from "../../core/job/jobRecord.ts";
 import { consoleLink } from "../../core/job/messages.ts";
+import { receipt } from "../../core/job/receipt.ts";
 import { isTerminalType, remedy } from "../../core/job/remedy.ts";
 import { STEPS, stateName } from "../../core/steps.ts";
-import { LOCAL_NAMES } from "../../local/localEnv.ts";
 import { colour } from "../colour.ts";
-import { durationMs, readLedger, stateDirArg } from "../jobLedger.ts";
+import { durationMs } from "../jobLedger.ts";
 import type { CommandModule } from "../main.ts";
 import { withCommonOptions, type CommonOptions } from "../options.ts";
-import { UsageError } from "../usageError.ts";
+import { findJob, openLedger, type LedgerView } from "../stage/openLedger.ts";
+import { withStageOptions } from "../stage/stageOptions.ts";
+import type { StageOptions } from "../stage/stageOutputs.ts";
 
 const EXAMPLES = `
 Read-only: it never takes the state dir's lock nor waits for it.
@@ -18,26 +19,21 @@ With --json, one object, jobId first. The last line says the command that fixes 
 
 Examples:
   $ etl job job-3f2a9c01d4e5b6a7c8d9
-  $ etl jobs --status FAILED --json | head -1 | jq -r .jobId | xargs etl job`;
-
-/** A step manifest in the lake, read as a plain file (the lake view of the state dir). */
-function manifest(dir: string, key: string | undefined): Record<string, unknown> | undefined {
-  const path = key && join(dir, "lake", LOCAL_NAMES.lakeBucket, key);
-  return path && existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>) : undefined;
-}
+  $ etl jobs --status FAILED --json | head -1 | jq -r .jobId | xargs etl job
+  $ etl job job-3f2a9c01d4e5b6a7c8d9 --stage dev`;
 
 /** The whole record of one job, as `etl job --json` prints it. */
-export function jobDetail(job: JobRecord, dir: string, interrupted: boolean, stateDir: string) {
+export async function jobDetail(job: JobRecord, ledger: LedgerView) {
   const raw = job as JobRecord & { schema_version?: number; schemaVersion?: number };
-  const clean = manifest(dir, job.manifests?.clean) as { silver?: string[]; quarantine?: string[] } | undefined;
-  const load = manifest(dir, job.manifests?.load) as { gold?: string[] } | undefined;
-  const at = (keys: string[] | undefined) => (keys ?? []).map((k) => `${LOCAL_NAMES.lakeBucket}/${k}`);
-  const executionName = job.execution_id.split(":").pop() ?? "";
+  const clean = (await ledger.manifest(job.manifests?.clean)) as { silver?: string[]; quarantine?: string[] } | undefined;
+  const load = (await ledger.manifest(job.manifests?.load)) as { gold?: string[] } | undefined;
+  const at = (keys: string[] | undefined) => (keys ?? []).map((k) => `${ledger.lakeBucket}/${k}`);
+  const interrupted = ledger.interrupted(job);
   const fix =
     job.status === "FAILED" && job.error
-      ? remedy({ jobId: job.job_id, sourceKey: job.source.key }, job.error.step, isTerminalType(job.error.type), stateDirArg(stateDir))
+      ? remedy({ jobId: job.job_id, sourceKey: job.source.key }, job.error.step, isTerminalType(job.error.type), ledger.target, ledger.upload)
       : interrupted
-        ? { redrivable: true, command: `etl redrive ${job.job_id}${stateDirArg(stateDir)}`, action: "Its process ended mid-step: redrive resumes it there." }
+        ? { redrivable: true, command: `etl redrive ${job.job_id}${ledger.target}`, action: "Its process ended mid-step: redrive resumes it there." }
         : undefined;
   return {
     jobId: job.job_id,
@@ -54,6 +50,7 @@ export function jobDetail(job: JobRecord, dir: string, interrupted: boolean, sta
     ...(job.finished_at ? { finishedAt: job.finished_at, durationMs: durationMs(job) } : {}),
     steps: job.steps ?? {},
     stats: job.stats,
+    receipt: receipt(job),
     ...(job.format ? { format: job.format } : {}),
     ...((raw.schema_version ?? raw.schemaVersion) !== undefined ? { schemaVersion: raw.schema_version ?? raw.schemaVersion } : {}),
     ...(job.columns ? { columns: job.columns } : {}),
@@ -62,7 +59,7 @@ export function jobDetail(job: JobRecord, dir: string, interrupted: boolean, sta
     ...(job.error ? { error: { ...job.error, redrivable: fix?.redrivable ?? false } } : {}),
     executionArn: job.execution_id,
     consoleLink: consoleLink(job.execution_id),
-    journal: join(dir, "executions", `${executionName}.jsonl`),
+    ...(ledger.journal ? { journal: ledger.journal(job) } : {}),
     ...(fix ? { fix: { command: fix.command, action: fix.action, ...("replay" in fix && fix.replay ? { replay: fix.replay } : {}) } } : {}),
     ...(job.expires_at ? { expiresAt: new Date(job.expires_at * 1000).toISOString() } : {}),
   };
@@ -72,7 +69,7 @@ const n = (x: number | undefined) => (x ?? 0).toLocaleString("en-US");
 const secs = (ms: number | undefined) => (ms === undefined ? "" : `${(ms / 1000).toFixed(1)} s`);
 
 /** What a step did, in rows, from the record's stats. */
-function stepRows(step: string, d: ReturnType<typeof jobDetail>): string {
+function stepRows(step: string, d: Detail): string {
   const s = d.stats;
   if (step === "clean" && s.inputRows) {
     return `${n(s.inputRows)} rows → ${n(s.silverRows)} silver, ${n(s.duplicateRows)} duplicates, ${n(s.quarantinedRows)} quarantined, ${n(s.droppedRows)} dropped`;
@@ -81,7 +78,9 @@ function stepRows(step: string, d: ReturnType<typeof jobDetail>): string {
   return "";
 }
 
-function human(d: ReturnType<typeof jobDetail>): string {
+type Detail = Awaited<ReturnType<typeof jobDetail>>;
+
+function human(d: Detail): string {
   const out = process.stdout;
   const status = d.interrupted ? "INTERRUPTED" : d.status;
   const style = status === "SUCCESS" ? "green" : status === "FAILED" || status === "INTERRUPTED" ? "red" : "yellow";
@@ -118,6 +117,16 @@ function human(d: ReturnType<typeof jobDetail>): string {
     }
     if (stopped) lines.push(`    ${colour(out, "red", "✘")} ${(stopped[0].toUpperCase() + stopped.slice(1)).padEnd(9)} ${"".padStart(7)}  failed`);
   }
+  const r = d.receipt;
+  if (r.gbSeconds.total > 0 || r.bytesRead > 0) {
+    const mb = (bytes: number) => {
+      const [value, unit] = bytes < 1024 ? [bytes, "B"] : bytes < 1024 ** 2 ? [bytes / 1024, "KB"] : bytes < 1024 ** 3 ? [bytes / 1024 ** 2, "MB"] : [bytes / 1024 ** 3, "GB"];
+      return `${unit === "B" ? value : value.toFixed(1)} ${unit}`;
+    };
+    const perStep = Object.entries(r.gbSeconds.byStep).map(([s, g]) => `${s} ${g.toFixed(2)}`).join(", ");
+    row("receipt", `${n(r.inputRows)} rows in, ${n(r.silverRows)} silver, ${n(r.goldRows)} gold; read ${mb(r.bytesRead)}, wrote ${mb(r.bytesWritten)}; ${n(r.filesWritten)} files written, ${mb(r.averageFileBytes)} on average`);
+    row("lambda", `${r.gbSeconds.total.toFixed(2)} GB-s (${perStep})`);
+  }
   const files = (label: string, keys: string[]) => keys.length && row(label, keys.length === 1 ? keys[0] : `${keys.length} files, first ${keys[0]}`);
   files("silver", d.outputs.silver);
   files("quarantine", d.outputs.quarantine);
@@ -125,7 +134,7 @@ function human(d: ReturnType<typeof jobDetail>): string {
   if (d.error) row("error", `${d.error.type} at ${d.error.step}: ${d.error.message}`);
   row("execution", d.executionArn);
   if (d.consoleLink) row("console", d.consoleLink);
-  row("journal", relative(process.cwd(), d.journal));
+  if (d.journal) row("journal", relative(process.cwd(), d.journal));
   if (d.fix) {
     lines.push(`  ${d.fix.action}`);
     lines.push(`  fix:       ${colour(out, "bold", d.fix.command)}`);
@@ -134,32 +143,24 @@ function human(d: ReturnType<typeof jobDetail>): string {
   return lines.join("\n");
 }
 
-async function job(jobId: string, opts: CommonOptions): Promise<number> {
-  const ledger = await readLedger(opts.stateDir);
-  const record = ledger.records.find((j) => j.job_id === jobId);
-  if (!record) {
-    const near = ledger.records.filter((j) => j.job_id.startsWith(jobId));
-    if (near.length === 1) return print(near[0]);
-    throw new UsageError(
-      near.length > 1 ? `${jobId} names ${near.length} jobs; give more of the id` : `no job ${jobId} in ${opts.stateDir} (etl jobs lists them)`,
-    );
-  }
-  return print(record);
-
-  function print(r: JobRecord): number {
-    const detail = jobDetail(r, ledger.dir, ledger.interrupted(r), opts.stateDir);
+async function job(jobId: string, opts: CommonOptions & StageOptions): Promise<number> {
+  const ledger = await openLedger(opts);
+  try {
+    const detail = await jobDetail(findJob(ledger, jobId), ledger);
     process.stdout.write(opts.json ? `${JSON.stringify(detail)}\n` : `${human(detail)}\n`);
     return 0;
+  } finally {
+    ledger.close();
   }
 }
 
 const command: CommandModule = {
   configure(cmd: Command, finish) {
-    withCommonOptions(cmd)
+    withStageOptions(withCommonOptions(cmd), ["jobsTable", "lakeBucket"])
       .description("Show one job's whole record: steps and their timings, format, outputs, error and the command that fixes it.")
       .argument("<jobId>", "the job (as etl run and etl jobs print it; a unique prefix will do)")
       .addHelpText("after", EXAMPLES)
-      .action(async (jobId: string, opts: CommonOptions) => finish(await job(jobId, opts)));
+      .action(async (jobId: string, opts: CommonOptions & StageOptions) => finish(await job(jobId, opts)));
   },
 };
 

@@ -4,12 +4,15 @@ import { InvalidArgumentError } from "commander";
 import * as v from "valibot";
 import { JobStatusSchema, type JobRecord } from "../../core/job/jobRecord.ts";
 import { colour } from "../colour.ts";
-import { durationMs, readLedger, stateDirArg } from "../jobLedger.ts";
+import { durationMs } from "../jobLedger.ts";
 import type { CommandModule } from "../main.ts";
 import { withCommonOptions, type CommonOptions } from "../options.ts";
+import { openLedger } from "../stage/openLedger.ts";
+import { withStageOptions } from "../stage/stageOptions.ts";
+import type { StageOptions } from "../stage/stageOutputs.ts";
 import { UsageError } from "../usageError.ts";
 
-type JobsOptions = CommonOptions & { status?: string; dataset?: string; since?: string };
+type JobsOptions = CommonOptions & StageOptions & { status?: string; dataset?: string; since?: string };
 
 const EXAMPLES = `
 Read-only: it never takes the state dir's lock nor waits for it, so it runs while etl run does.
@@ -19,7 +22,8 @@ A RUNNING job whose process is gone shows as INTERRUPTED; etl redrive <jobId> re
 Examples:
   $ etl jobs
   $ etl jobs --status FAILED --since 2h
-  $ etl jobs --dataset sales --since 2024-03-01 --json`;
+  $ etl jobs --dataset sales --since 2024-03-01 --json
+  $ etl jobs --stage dev --status FAILED       # the deployed stage's ledger (.sst/outputs.json, your AWS credentials)`;
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -85,24 +89,28 @@ async function jobs(opts: JobsOptions): Promise<number> {
     throw new UsageError(`--status ${opts.status}: expected one of ${JobStatusSchema.options.join(", ")}`);
   }
   const since = opts.since === undefined ? undefined : sinceInstant(opts.since);
-  const ledger = await readLedger(opts.stateDir);
-  const records = ledger.records.filter(
-    (j) => (!opts.status || j.status === opts.status) && (!opts.dataset || j.dataset === opts.dataset) && (!since || j.started_at >= since),
-  );
-  if (opts.json) for (const j of records) process.stdout.write(`${JSON.stringify(asJson(j, ledger.interrupted(j)))}\n`);
-  else process.stdout.write(records.length ? `${table(records, ledger.interrupted)}\n` : "no jobs yet\n");
-  for (const j of records.filter(ledger.interrupted)) {
-    process.stderr.write(`interrupted: job ${j.job_id}; resume it with: etl redrive ${j.job_id}${stateDirArg(opts.stateDir)}\n`);
+  const ledger = await openLedger(opts);
+  try {
+    const records = ledger.records.filter(
+      (j) => (!opts.status || j.status === opts.status) && (!opts.dataset || j.dataset === opts.dataset) && (!since || j.started_at >= since),
+    );
+    if (opts.json) for (const j of records) process.stdout.write(`${JSON.stringify(asJson(j, ledger.interrupted(j)))}\n`);
+    else process.stdout.write(records.length ? `${table(records, ledger.interrupted)}\n` : "no jobs yet\n");
+    for (const j of records.filter(ledger.interrupted)) {
+      process.stderr.write(`interrupted: job ${j.job_id}; resume it with: etl redrive ${j.job_id}${ledger.target}\n`);
+    }
+    const failed = records.filter((j) => j.status === "FAILED");
+    if (!opts.json && failed.length) process.stderr.write(`${failed.length} failed; see why and what fixes it with: etl job <JOB>${ledger.target}\n`);
+  } finally {
+    ledger.close();
   }
-  const failed = records.filter((j) => j.status === "FAILED");
-  if (!opts.json && failed.length) process.stderr.write(`${failed.length} failed; see why and what fixes it with: etl job <JOB>${stateDirArg(opts.stateDir)}\n`);
   return 0;
 }
 
 const command: CommandModule = {
   configure(cmd: Command, finish) {
-    withCommonOptions(cmd)
-      .description("List the jobs of a state dir, newest first.")
+    withStageOptions(withCommonOptions(cmd), ["jobsTable"])
+      .description("List the jobs of a state dir (or of a deployed stage), newest first.")
       .option("--status <status>", `only jobs with this status (${JobStatusSchema.options.join(", ")})`)
       .option("--dataset <name>", "only jobs of this dataset")
       .option("--since <when>", "only jobs started since then: 30m, 2h, 7d or an ISO date", (v) => (sinceInstant(v), v))

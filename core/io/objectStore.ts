@@ -85,7 +85,7 @@ export class ObjectStore {
     path: string,
     ref: ObjectRef,
     /** `ifMatch`: replace only the object with this ETag (S3 conditional write); a 412 or 404 means it changed (`lostCondition`). */
-    options: { contentType?: string; metadata?: Record<string, string>; ifMatch?: string } = {},
+    options: { contentType?: string; metadata?: Record<string, string>; ifMatch?: string; onProgress?: (sentBytes: number, totalBytes: number) => void } = {},
   ): Promise<{ etag?: string; versionId?: string }> {
     const { size } = await stat(path);
     const common = { Bucket: ref.bucket, Key: ref.key, ContentType: options.contentType ?? "application/octet-stream", Metadata: options.metadata };
@@ -110,6 +110,7 @@ export class ObjectStore {
           }),
         );
         parts.push({ ETag: out.ETag, PartNumber: n });
+        options.onProgress?.(end + 1, size);
       }
       const done = await this.s3.send(
         new CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, MultipartUpload: { Parts: parts }, ...condition }),

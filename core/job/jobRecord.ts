@@ -43,6 +43,15 @@ export const StepTimingSchema = v.object({
   durationMs: v.optional(v.number()),
   /** The attempt ended in an error (the job's error names it). */
   failed: v.optional(v.boolean()),
+  /** The function's configured memory, and what the attempt used of Lambda: duration × memory. */
+  memoryMb: v.optional(v.number()),
+  gbSeconds: v.optional(v.number()),
+  /** What the step moved through S3 itself (core/io/transferMeter.ts): server-side copies are not in it. */
+  bytesRead: v.optional(v.number()),
+  bytesWritten: v.optional(v.number()),
+  /** Data files (Parquet) the step uploaded, and their bytes. */
+  filesWritten: v.optional(v.number()),
+  fileBytesWritten: v.optional(v.number()),
 });
 /** One step's timing. */
 export type StepTiming = v.InferOutput<typeof StepTimingSchema>;

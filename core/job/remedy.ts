@@ -21,13 +21,21 @@ export type Remedy = {
  * A terminal data error (the file itself cannot pass) is fixed by uploading a corrected file
  * under the same key; anything else by fixing the cause and redriving at the failed step.
  */
-export function remedy(job: { jobId: string; sourceKey: string }, step: string, terminal: boolean, stateDirArg = ""): Remedy {
+export function remedy(
+  job: { jobId: string; sourceKey: string },
+  step: string,
+  terminal: boolean,
+  stateDirArg = "",
+  /** How a corrected file goes in: `run` locally, `upload` to a deployed stage (then stateDirArg is ` --stage S`). */
+  upload: "run" | "upload" = "run",
+): Remedy {
   if (terminal) {
-    // Past extract the file has a bronze copy: when the contract was wrong, not the file, a replay re-reads it under the fixed config.
-    const replayable = step !== "extract";
+    // Past extract the file has a bronze copy: when the contract was wrong, not the file, a replay
+    // re-reads it under the fixed config (a local command: etl replay has no --stage yet).
+    const replayable = step !== "extract" && upload === "run";
     return {
       redrivable: false,
-      command: `etl run <fixed file> --key ${job.sourceKey}${stateDirArg}`,
+      command: `etl ${upload} <fixed file> --key ${job.sourceKey}${stateDirArg}`,
       action:
         `The file cannot pass as it is: fix it and upload it again under ${job.sourceKey}. Redriving will not help.` +
         (replayable ? ` If the dataset's contract in etl.config.ts was what was wrong, fix it and replay the same file: etl replay ${job.jobId}${stateDirArg}.` : ""),

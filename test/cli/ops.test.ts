@@ -94,7 +94,7 @@ describe("on call: a failure at a step, etl jobs, etl job, etl redrive", () => {
   it("etl job on an unknown id exits 2 and points at etl jobs; a unique prefix finds the job", () => {
     const unknown = etl(["job", "job-nosuch", "--state-dir", state]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("etl jobs lists them");
+    expect(unknown.stderr).toContain(`etl jobs --state-dir ${state} lists them`);
     expect(etl(["job", jobId.slice(0, 10), "--state-dir", state, "--json"]).json[0].jobId).toBe(jobId);
   });
 });

@@ -1,0 +1,216 @@
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sourceFromEvent } from "../../core/events/objectCreated.ts";
+import { jobIdFor } from "../../core/job/jobId.ts";
+import { LOCAL_NAMES } from "../../local/localEnv.ts";
+import { startPipeline, type TestPipeline } from "../helpers/pipeline.ts";
+import { startSfnServer } from "../helpers/sfnServer.ts";
+import { etlAsync } from "./etl.ts";
+
+/**
+ * `--stage` against a "stage" whose outputs file names the local emulators' resources and whose
+ * endpoints come from the standard AWS_ENDPOINT_URL_* variables: the CLI, spawned as a user runs
+ * it, makes the SDK calls it makes on AWS, over the wire, with the caller's credentials.
+ */
+let p: TestPipeline;
+let sfn: Awaited<ReturnType<typeof startSfnServer>>;
+let dir: string;
+let outputs: string;
+let redriven: string;
+let failed: string;
+let env: Record<string, string>;
+const STATE_MACHINE = `arn:aws:states:us-east-1:000000000000:stateMachine:${LOCAL_NAMES.stateMachine}`;
+
+/**
+ * The CLI in a child process, awaited without blocking: the emulators it calls run in this one.
+ */
+const etl = (args: string[], options: { env: Record<string, string> }) => etlAsync(args, options).done;
+const stage = (args: string[], extra: Record<string, string> = {}) => etl([...args, "--stage", "test", "--outputs", outputs], { env: { ...env, ...extra } });
+
+beforeAll(async () => {
+  // Aggregate throws once per execution: the first job is then redriven locally (SUCCESS, 2 attempts), the second stays FAILED.
+  p = await startPipeline({ iam: false, faults: "throw:aggregate:Error:1" });
+  const first = await p.runtime.upload("samples/sales.csv", "incoming/sales.csv");
+  expect((await p.runtime.execute(first)).status).toBe("FAILED");
+  redriven = jobIdFor(sourceFromEvent(first));
+  expect((await p.runtime.redrive(redriven)).outcome.status).toBe("SUCCEEDED");
+  const second = await p.runtime.upload("test/fixtures/sales-corrected.csv", "incoming/sales-b.csv");
+  expect((await p.runtime.execute(second)).status).toBe("FAILED");
+  failed = jobIdFor(sourceFromEvent(second));
+  sfn = await startSfnServer();
+  dir = mkdtempSync(join(tmpdir(), "etl-stage-"));
+  outputs = join(dir, "outputs.json");
+  writeFileSync(
+    outputs,
+    JSON.stringify({ stage: "test", region: "us-east-1", rawBucket: LOCAL_NAMES.rawBucket, lakeBucket: LOCAL_NAMES.lakeBucket, jobsTable: LOCAL_NAMES.jobsTable, stateMachine: STATE_MACHINE }),
+  );
+  env = {
+    AWS_ENDPOINT_URL_S3: p.runtime.env.AWS_ENDPOINT_URL_S3,
+    AWS_ENDPOINT_URL_DYNAMODB: p.runtime.env.AWS_ENDPOINT_URL_DYNAMODB,
+    AWS_ENDPOINT_URL_SFN: sfn.url,
+    AWS_ACCESS_KEY_ID: "operator",
+    AWS_SECRET_ACCESS_KEY: "operator",
+    // The names come from the outputs file, not from what the runtime put in this process's environment.
+    ETL_RAW_BUCKET: "",
+    ETL_LAKE_BUCKET: "",
+    ETL_JOBS_TABLE: "",
+    AWS_REGION: "",
+  };
+});
+
+afterAll(async () => {
+  await sfn?.stop();
+  await p?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("etl jobs / job --stage", () => {
+  it("lists the stage's ledger from its jobs table: the redriven job SUCCESS after 2 attempts, the other FAILED", async () => {
+    const out = await stage(["jobs", "--json"]);
+    expect(out.code, out.stderr).toBe(0);
+    const byId = Object.fromEntries(out.json.map((j) => [j.jobId, j]));
+    expect(byId[redriven]).toMatchObject({ status: "SUCCESS", attempts: 2, dataset: "sales", source: { bucket: "etl-raw", key: "incoming/sales.csv" } });
+    expect(byId[failed]).toMatchObject({ status: "FAILED", error: { step: "aggregate" } });
+    const table = await stage(["jobs", "--status", "FAILED"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain(failed);
+    expect(table.stdout).not.toContain(redriven);
+    expect(table.stderr).toContain("etl job <JOB> --stage test");
+  });
+
+  it("shows a job's whole record with its outputs read from the stage's lake bucket, and the stage command that fixes it", async () => {
+    const ok = await stage(["job", redriven, "--json"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const d = ok.json[0];
+    expect(Object.keys(d)[0]).toBe("jobId");
+    expect(d).toMatchObject({ status: "SUCCESS", attempts: 2, redrives: 1 });
+    expect(d.outputs.silver.length).toBeGreaterThan(0);
+    expect(d.outputs.silver[0]).toMatch(/^etl-lake\/silver\/sales\//);
+    expect(d.outputs.gold.length).toBeGreaterThan(0);
+    // A stage has no local journal: the console link is where its history is.
+    expect(d.journal).toBeUndefined();
+    const bad = await stage(["job", failed]);
+    expect(bad.code).toBe(0);
+    expect(bad.stdout).toContain(`fix:       etl redrive ${failed} --stage test`);
+    expect(bad.stdout).not.toContain("journal:");
+  });
+
+  it("says which job is missing, exit 2", async () => {
+    const out = await stage(["job", "job-nosuch"]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("no job job-nosuch in stage test (etl jobs --stage test lists them)");
+  });
+});
+
+describe("etl redrive --stage", () => {
+  it("calls RedriveExecution on the job's execution, once per attempt, and says how to follow it", async () => {
+    const out = await stage(["redrive", failed, "--json"]);
+    expect(out.code, out.stderr).toBe(0);
+    const call = sfn.calls.at(-1)!;
+    expect(call.operation).toBe("RedriveExecution");
+    const listed = (await stage(["job", failed, "--json"])).json[0];
+    expect(call.input).toEqual({ executionArn: listed.executionArn, clientToken: `${failed}-attempt-2` });
+    expect(listed.executionArn).toMatch(/^arn:aws:states:us-east-1:/);
+    expect(out.json[0]).toMatchObject({ jobId: failed, redriven: true, step: "aggregate", executionArn: listed.executionArn, redriveDate: "2026-01-02T03:04:05.000Z" });
+    const human = await stage(["redrive", failed]);
+    expect(human.stdout).toContain(`redriven: ${failed} resumes at aggregate`);
+    expect(human.stderr).toContain(`follow it: etl job ${failed} --stage test`);
+  });
+
+  it("refuses a job that has nothing to redrive, without calling Step Functions, exit 2", async () => {
+    const before = sfn.calls.length;
+    const out = await stage(["redrive", redriven]);
+    expect(out.code).toBe(2);
+    expect(out.stderr.trim()).toBe(`etl redrive: job ${redriven} is SUCCESS: there is nothing to redrive`);
+    expect(sfn.calls.length).toBe(before);
+  });
+});
+
+describe("etl upload --stage", () => {
+  it("puts the file under incoming/ in the stage's raw bucket and prints its key, version id and job id", async () => {
+    const out = await stage(["upload", "samples/sales.csv", "--key", "incoming/up/sales.csv", "--json"]);
+    expect(out.code, out.stderr).toBe(0);
+    const u = out.json[0];
+    expect(u).toMatchObject({ bucket: "etl-raw", key: "incoming/up/sales.csv", follow: "etl jobs --stage test" });
+    const head = await p.s3.send(new HeadObjectCommand({ Bucket: "etl-raw", Key: "incoming/up/sales.csv", VersionId: u.versionId }));
+    expect(head.ContentLength).toBe(u.size);
+    expect(u.jobId).toBe(jobIdFor({ bucket: "etl-raw", key: "incoming/up/sales.csv", versionId: u.versionId }));
+    const human = await stage(["upload", "samples/sales.csv"]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^uploaded s3:\/\/etl-raw\/incoming\/sales.csv {2}version \S+ {2}job job-/);
+    expect(human.stderr).toContain("follow it: etl jobs --stage test");
+  });
+
+  it("sends a large file in parts", async () => {
+    const big = join(dir, "big.csv");
+    writeFileSync(big, "");
+    truncateSync(big, 20 * 1024 * 1024 + 5);
+    const out = await stage(["upload", big, "--json"]);
+    expect(out.code, out.stderr).toBe(0);
+    const head = await p.s3.send(new HeadObjectCommand({ Bucket: "etl-raw", Key: "incoming/big.csv", VersionId: out.json[0].versionId }));
+    expect(head.ContentLength).toBe(20 * 1024 * 1024 + 5);
+    // A multipart upload's ETag counts its parts: 8 MiB parts make 3.
+    expect(head.ETag).toMatch(/-3"$/);
+  });
+
+  it("refuses a key outside incoming/, exit 2, nothing uploaded", async () => {
+    const out = await stage(["upload", "samples/sales.csv", "--key", "archived/sales.csv"]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('--key "archived/sales.csv" must start with incoming/');
+  });
+
+  it("without --stage says that etl run is the local way, exit 2", async () => {
+    const out = await etl(["upload", "samples/sales.csv"], { env });
+    expect(out.code).toBe(2);
+    expect(out.stderr.split("\n")[0]).toBe(
+      "etl upload: upload sends a file to a deployed stage: give --stage <name>; locally, etl run <file> [--key incoming/…] uploads it and runs the pipeline",
+    );
+  });
+});
+
+describe("a stage the CLI cannot reach", () => {
+  it("no outputs file: says to deploy the stage or name its resources, exit 2", async () => {
+    const none = join(dir, "none.json");
+    const out = await etl(["jobs", "--stage", "dev", "--outputs", none], { env });
+    expect(out.code).toBe(2);
+    expect(out.stderr.trim()).toBe(`etl jobs: no ${none}: deploy the stage first (npx sst deploy --stage dev); or give --region (or AWS_REGION)`);
+    const withRegion = await etl(["jobs", "--stage", "dev", "--outputs", none], { env: { ...env, AWS_REGION: "eu-west-1" } });
+    expect(withRegion.code).toBe(2);
+    expect(withRegion.stderr.trim()).toBe(`etl jobs: no ${none}: deploy the stage first (npx sst deploy --stage dev); or give --jobs-table (or ETL_JOBS_TABLE)`);
+  });
+
+  it("another stage's outputs: names both stages, exit 2", async () => {
+    const out = await etl(["jobs", "--stage", "prod", "--outputs", outputs], { env });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain(`${outputs} is stage test's, not prod's: deploy it (npx sst deploy --stage prod)`);
+  });
+
+  it("explicit names need no outputs file", async () => {
+    const out = await etl(["jobs", "--stage", "ops", "--outputs", join(dir, "none.json"), "--jobs-table", LOCAL_NAMES.jobsTable, "--region", "us-east-1", "--json"], { env });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.json.map((j) => j.jobId)).toContain(failed);
+  });
+
+  it("a table that is not there: asks whether the stage is deployed, exit 2", async () => {
+    const out = await stage(["jobs", "--jobs-table", "etl-removed"]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/^etl jobs: stage test: the jobs table etl-removed does not exist: is the stage deployed \(npx sst deploy --stage test\)\?/);
+  });
+
+  it("no AWS credentials: says how to sign in, exit 2", async () => {
+    const out = await stage(["jobs"], {
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+      AWS_PROFILE: "",
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, "no-credentials"),
+      AWS_CONFIG_FILE: join(dir, "no-config"),
+      AWS_EC2_METADATA_DISABLED: "true",
+    });
+    expect(out.code).toBe(2);
+    expect(out.stderr.split("\n").filter(Boolean)).toHaveLength(1);
+    expect(out.stderr).toMatch(/^etl jobs: stage test: no AWS credentials .*: sign in \(aws sso login, aws configure/);
+  });
+});

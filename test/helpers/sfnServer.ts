@@ -1,0 +1,40 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One call the fake received: its operation (from X-Amz-Target) and its JSON input. */
+export type SfnCall = { operation: string; input: Record<string, unknown> };
+
+/**
+ * A Step Functions endpoint speaking the service's wire protocol (awsJson1_0) for the one call
+ * `etl redrive --stage` makes, RedriveExecution: the real SDK client sends to it, so the test
+ * sees exactly what AWS would receive. An execution ARN listed in `notRedrivable` is answered as
+ * AWS answers an execution it will not redrive.
+ */
+export async function startSfnServer(notRedrivable: string[] = []) {
+  const calls: SfnCall[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      const operation = String(req.headers["x-amz-target"] ?? "").replace(/^AWSStepFunctions\./, "");
+      const input = JSON.parse(body || "{}") as Record<string, unknown>;
+      calls.push({ operation, input });
+      res.setHeader("content-type", "application/x-amz-json-1.0");
+      if (operation !== "RedriveExecution") {
+        res.statusCode = 400;
+        res.end(JSON.stringify({ __type: "UnknownOperationException", message: operation }));
+      } else if (notRedrivable.includes(String(input.executionArn))) {
+        res.statusCode = 400;
+        res.end(JSON.stringify({ __type: "com.amazonaws.swf.service.v2.model#ExecutionNotRedrivable", message: "Execution is RUNNING" }));
+      } else {
+        res.end(JSON.stringify({ redriveDate: Date.UTC(2026, 0, 2, 3, 4, 5) / 1000 }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
