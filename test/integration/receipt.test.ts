@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sourceFromEvent } from "../../core/events/objectCreated.ts";
 import { jobIdFor } from "../../core/job/jobId.ts";
@@ -21,8 +22,14 @@ describe("the job receipt", () => {
     const job = (await getServices().jobs.get(jobIdFor(sourceFromEvent(event))))!;
     const size = statSync("samples/sales.csv").size;
     const steps = job.steps!;
-    // Clean downloads its bronze copy: exactly the upload's bytes.
-    expect(steps.clean.bytesRead).toBe(size);
+    // Clean downloads its bronze copy (the upload's bytes) and reads the dataset's schema
+    // documents (JSON under _schemas/, each read when the version is looked up and listed).
+    const schemas = await p.s3.send(new ListObjectsV2Command({ Bucket: LOCAL_NAMES.lakeBucket, Prefix: "_schemas/sales/" }));
+    const schemaBytes = (schemas.Contents ?? []).reduce((n, o) => n + (o.Size ?? 0), 0);
+    expect(schemaBytes).toBeGreaterThan(0);
+    const extra = (steps.clean.bytesRead ?? 0) - size;
+    expect(extra).toBeGreaterThanOrEqual(0);
+    expect(extra % schemaBytes).toBe(0);
     // Clean writes silver and quarantine Parquet (staged); aggregate the gold partitions it staged.
     const silverAndQuarantine = (await p.keys(LOCAL_NAMES.lakeBucket, "silver/sales/")).length + (await p.keys(LOCAL_NAMES.lakeBucket, "quarantine/sales/")).length;
     expect(steps.clean.filesWritten).toBe(silverAndQuarantine);
