@@ -7,6 +7,7 @@ import { withScratch } from "../io/scratch.ts";
 import { lake } from "../lake/layout.ts";
 import type { AggregateManifest, PartitionVersion } from "../pointers.ts";
 import { VERSION_METADATA } from "../commit/publishLatest.ts";
+import { inParallel } from "../inParallel.ts";
 import { buildGold, buildGoldPartitions } from "./buildGold.ts";
 import { goldWork } from "./goldPartitions.ts";
 
@@ -102,21 +103,4 @@ async function downloadPartition(input: StageInput, silverPrefix: string, dir: s
     files.push(file);
   }
   return files;
-}
-
-/** Requests in flight at once: S3 serves many small objects far faster side by side than one by one. */
-const CONCURRENCY = 8;
-
-/** Maps `items` through `work`, at most CONCURRENCY at a time, results in the items' order. */
-async function inParallel<T, R>(items: readonly T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-  return results;
 }
