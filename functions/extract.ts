@@ -6,6 +6,8 @@ import { EmptyFileError, FileTooLargeError, SourceMissingError } from "../core/e
 import { isGzip, sniffFormat } from "../core/format/sniffFormat.ts";
 import { inflateHead } from "../core/format/compression.ts";
 import { orderingKey } from "../core/commit/sequencer.ts";
+import { backfillSequencer } from "../core/backfill/backfillSequencer.ts";
+import { tooLargeMessage } from "../core/job/fileLimits.ts";
 import { jobIdFor, sourceIdFor } from "../core/job/jobId.ts";
 import type { JobRef } from "../core/job/jobRecord.ts";
 import { lake } from "../core/lake/layout.ts";
@@ -47,16 +49,23 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
     sourceId: sourceIdFor(source),
     startedAt: input.startedAt,
   };
+  // A backfill item (workflows/backfill.ts) names the key's current version but, having no S3
+  // event, no sequencer: it is ordered just after the committed version, if it is still current.
+  const backfilled = source.sequencer === undefined && source.versionId !== undefined;
+  const committed = await ctx.outputs.source(dataset.name, job.sourceId);
+  const overtaken = backfilled && (await ctx.store.head({ bucket: source.bucket, key: source.key }))?.versionId !== source.versionId;
+  // A re-run of a job that already committed keeps the key it committed with.
+  if (backfilled) job.source.sequencer = committed?.job_id === job.jobId ? committed.sequencer : backfillSequencer(committed?.sequencer);
   const outcome = await ctx.jobs.start({ ref: job, executionId: input.executionId });
   if (outcome === "duplicate") {
     ctx.log.info("duplicate delivery skipped", { jobId: job.jobId });
     return { skipped: true, superseded: false, job };
   }
-  // Versions of a key apply in S3's order: an upload older than the committed one has nothing to do.
-  const committed = await ctx.outputs.source(dataset.name, job.sourceId);
-  if (committed && committed.job_id !== job.jobId && committed.sequencer > orderingKey(job.source.sequencer)) {
+  // Versions of a key apply in S3's order: an upload older than the committed one has nothing to do,
+  // nor has a backfilled version a newer upload replaced since (that upload's own execution loads it).
+  if (overtaken || (committed && committed.job_id !== job.jobId && committed.sequencer > orderingKey(job.source.sequencer))) {
     await ctx.jobs.finish(job.jobId, "SUPERSEDED");
-    ctx.log.info("superseded by a newer upload of the key", { jobId: job.jobId, committedJob: committed.job_id });
+    ctx.log.info("superseded by a newer upload of the key", { jobId: job.jobId, committedJob: committed?.job_id });
     return { skipped: true, superseded: true, job };
   }
   const fileName = basename(source.key);
@@ -64,11 +73,8 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
     throw new SourceMissingError(`${source.key} is no longer in ${source.bucket}: it was moved or deleted before extract ran`);
   }
   if (info.size === 0) throw new EmptyFileError(`${fileName} is empty (0 bytes)`);
-  if (info.size > ctx.settings.ETL_MAX_FILE_BYTES) {
-    throw new FileTooLargeError(
-      `${fileName} is ${info.size} bytes, over the limit of ${ctx.settings.ETL_MAX_FILE_BYTES} (ETL_MAX_FILE_BYTES); split it into smaller files`,
-    );
-  }
+  // Before any work: a file the largest function cannot finish would fail there, after the copies.
+  if (info.size > ctx.settings.ETL_MAX_FILE_BYTES) throw new FileTooLargeError(tooLargeMessage(fileName, info.size, ctx.settings.ETL_MAX_FILE_BYTES));
   const head = await ctx.store.readHead(source, HEAD_BYTES);
   const gzip = isGzip(head);
   const text = gzip ? inflateHead(head, fileName) : head;
