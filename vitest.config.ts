@@ -12,7 +12,7 @@ const PUBLIC_DATA = ["test/public/vega*.test.ts"];
  * and redrive at every step, state-dir locking between processes, 20 concurrent executions.
  * `npm run test:slow`, which CI runs too.
  */
-const SLOW = ["test/integration/iam.test.ts", "test/cli/redrive.test.ts", "test/cli/stateDir.test.ts", "test/integration/concurrency.test.ts"];
+const SLOW = ["test/integration/iam.test.ts", "test/cli/redrive.test.ts", "test/cli/stateDir.test.ts", "test/integration/concurrency.test.ts", "test/cli/backfill.test.ts"];
 
 export default defineConfig({
   test: {

@@ -5,6 +5,9 @@ import { outputId } from "../core/io/outputTable.ts";
 import { archivedKey } from "../core/lake/layout.ts";
 import { ExtractedSchema, type ArchiveOutput } from "../core/pointers.ts";
 import { defineStep } from "./defineStep.ts";
+import "./uses/store.ts";
+import "./uses/jobs.ts";
+import "./uses/outputs.ts";
 
 const ArchiveInputSchema = v.object({ extract: ExtractedSchema });
 

@@ -13,6 +13,9 @@ import { ExtractedSchema, type CleanManifest, type CleanOutput } from "../core/p
 import { cleanFile, type CleanResult } from "../core/silver/cleanFile.ts";
 import { commitSchema, latestSchema } from "../core/schema/commitSchema.ts";
 import { defineStep } from "./defineStep.ts";
+import "./uses/store.ts";
+import "./uses/jobs.ts";
+import "./uses/outputs.ts";
 
 const CleanInputSchema = v.object({ extract: ExtractedSchema });
 

@@ -13,6 +13,9 @@ import type { JobRef } from "../core/job/jobRecord.ts";
 import { lake } from "../core/lake/layout.ts";
 import type { ExtractOutput } from "../core/pointers.ts";
 import { defineStep } from "./defineStep.ts";
+import "./uses/store.ts";
+import "./uses/jobs.ts";
+import "./uses/outputs.ts";
 
 const HEAD_BYTES = 64 * 1024;
 

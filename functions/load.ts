@@ -5,6 +5,10 @@ import { syncCatalog } from "../core/io/catalogSync.ts";
 import { lake } from "../core/lake/layout.ts";
 import { AggregateManifestSchema, AggregateOutputSchema, ExtractedSchema, type LoadOutput } from "../core/pointers.ts";
 import { defineStep } from "./defineStep.ts";
+import "./uses/store.ts";
+import "./uses/jobs.ts";
+import "./uses/outputs.ts";
+import "./uses/catalog.ts";
 
 const LoadInputSchema = v.object({ extract: ExtractedSchema, aggregate: AggregateOutputSchema });
 
