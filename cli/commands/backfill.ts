@@ -92,7 +92,10 @@ async function backfill(target: string, opts: BackfillOptions): Promise<number> 
       `backfill ${prefix}: ${summary.items} items, ${summary.succeeded} succeeded, ${summary.failed} failed (${share}%; up to ${summary.toleratedFailurePercentage}% is tolerated)` +
         `${summary.notRun ? `, ${summary.notRun} not started` : ""}: the map run ${summary.status}`,
     );
-    if (summary.failed) say("fix the failed jobs (etl job <jobId>), then redrive each (etl redrive <jobId>) or run the backfill again: what succeeded is skipped");
+    // A failed item's version keeps its job id: running the backfill again would find the job and skip it.
+    if (summary.failed) {
+      say("see each failed job with etl job <jobId>; fix the cause and resume it with etl redrive <jobId>, or, for a file that cannot pass, upload a corrected one under its key (etl run <file> --key <key>)");
+    }
     return summary.failed ? 1 : 0;
   } finally {
     await runtime.stop();
