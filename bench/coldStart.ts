@@ -1,6 +1,6 @@
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { build, type BuildOptions } from "esbuild";
 import { FUNCTION_SIZING } from "../stacks/functionSizing.ts";
 import { FUNCTION_NAMES, HANDLERS, type FunctionName } from "../stacks/handlers.ts";
 import { measuredRun } from "./measuredRun.ts";
@@ -9,10 +9,26 @@ import { median } from "./table.ts";
 /** One function's cold start: its bundle and, as medians, the fresh process's times. */
 export type ColdStart = { name: FunctionName; bundleKb: number; duckdb: boolean; processMs: number; loadMs: number; duckdbMs: number; rssMb: number };
 
+/**
+ * A function's bundle as SST deploys it: esbuild, ESM for Node 22, minified, `require` shimmed
+ * as SST's banner does, DuckDB external where the function installs it.
+ */
+export function deployedBundle(root: string, name: FunctionName): BuildOptions {
+  return {
+    entryPoints: [join(root, `${HANDLERS[name].slice(0, HANDLERS[name].lastIndexOf("."))}.ts`)],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    minify: true,
+    mainFields: ["module", "main"],
+    banner: { js: `import { createRequire as topLevelCreateRequire } from "module"; const require = topLevelCreateRequire(import.meta.url);` },
+    external: FUNCTION_SIZING[name].duckdb ? ["@duckdb/node-api"] : [],
+  };
+}
 
 /**
- * Bundles each function as SST deploys it (esbuild, ESM for Node 22, minified, `require` shimmed
- * as SST's banner does, DuckDB external where the function installs it) and starts each bundle
+ * Bundles each function as SST deploys it (`deployedBundle`) and starts each bundle
  * in fresh Node processes, alternating functions between repetitions: module load, then the
  * first DuckDB instance and query. Lambda's own init (runtime, network) is not in it.
  */
@@ -23,19 +39,7 @@ export async function coldStarts(root: string, reps: number): Promise<ColdStart[
     FUNCTION_NAMES.map(async (name) => {
       const { duckdb } = FUNCTION_SIZING[name];
       const outfile = join(outDir, `${name}.mjs`);
-      await build({
-        entryPoints: [join(root, `${HANDLERS[name].slice(0, HANDLERS[name].lastIndexOf("."))}.ts`)],
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        target: "node22",
-        minify: true,
-        mainFields: ["module", "main"],
-        banner: { js: `import { createRequire as topLevelCreateRequire } from "module"; const require = topLevelCreateRequire(import.meta.url);` },
-        external: duckdb ? ["@duckdb/node-api"] : [],
-        outfile,
-        logLevel: "silent",
-      });
+      await build({ ...deployedBundle(root, name), outfile, logLevel: "silent" });
       return { name, duckdb, outfile, bundleKb: statSync(outfile).size / 1024 };
     }),
   );

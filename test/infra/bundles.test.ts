@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { FUNCTION_SIZING } from "../../stacks/functionSizing.ts";
-import { FUNCTION_NAMES, HANDLERS } from "../../stacks/handlers.ts";
+import { deployedBundle } from "../../bench/coldStart.ts";
+import { FUNCTION_NAMES } from "../../stacks/handlers.ts";
 import { functionPermissions } from "../../stacks/policies.ts";
 import { localResourceArns } from "../../local/iam/principals.ts";
 
@@ -12,21 +12,7 @@ const permissions = functionPermissions(arns);
 
 /** The project modules and npm packages a function's deployed bundle holds (esbuild as SST runs it). */
 async function bundled(name: (typeof FUNCTION_NAMES)[number]) {
-  const handler = HANDLERS[name];
-  const result = await build({
-    entryPoints: [`${ROOT}${handler.slice(0, handler.lastIndexOf("."))}.ts`],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node22",
-    minify: true,
-    mainFields: ["module", "main"],
-    external: FUNCTION_SIZING[name].duckdb ? ["@duckdb/node-api"] : [],
-    metafile: true,
-    write: false,
-    outfile: "out.mjs",
-    logLevel: "silent",
-  });
+  const result = await build({ ...deployedBundle(ROOT, name), metafile: true, write: false, outfile: "out.mjs", logLevel: "silent" });
   const inputs = Object.keys(Object.values(result.metafile.outputs)[0].inputs);
   const stores = new Set(inputs.flatMap((i) => i.match(/functions\/uses\/(\w+)\.ts$/)?.[1] ?? []));
   const clients = new Set(inputs.flatMap((i) => i.match(/node_modules\/@aws-sdk\/(client-\w+)\//)?.[1] ?? []));
