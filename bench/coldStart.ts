@@ -7,7 +7,17 @@ import { measuredRun } from "./measuredRun.ts";
 import { median } from "./table.ts";
 
 /** One function's cold start: its bundle and, as medians, the fresh process's times. */
-export type ColdStart = { name: FunctionName; bundleKb: number; duckdb: boolean; processMs: number; loadMs: number; duckdbMs: number; rssMb: number };
+export type ColdStart = {
+  name: FunctionName;
+  bundleKb: number;
+  duckdb: boolean;
+  processMs: number;
+  loadMs: number;
+  /** CPU time of the module load: what the load costs, whatever else the machine runs. */
+  loadCpuMs: number;
+  duckdbMs: number;
+  rssMb: number;
+};
 
 /**
  * A function's bundle as SST deploys it: esbuild, ESM for Node 22, minified, `require` shimmed
@@ -43,7 +53,7 @@ export async function coldStarts(root: string, reps: number): Promise<ColdStart[
       return { name, duckdb, outfile, bundleKb: statSync(outfile).size / 1024 };
     }),
   );
-  const times = new Map<FunctionName, { processMs: number; loadMs: number; duckdbMs: number; rssMb: number }[]>();
+  const times = new Map<FunctionName, Omit<ColdStart, "name" | "bundleKb" | "duckdb">[]>();
   for (let rep = 0; rep < reps; rep++) {
     for (const b of bundles) {
       const run = await measuredRun(process.execPath, [join(root, "bench", "coldProbe.mjs"), b.outfile, b.duckdb ? "duckdb" : ""], { cwd: root });
@@ -60,6 +70,7 @@ export async function coldStarts(root: string, reps: number): Promise<ColdStart[
       duckdb: b.duckdb,
       processMs: median(t.map((x) => x.processMs)),
       loadMs: median(t.map((x) => x.loadMs)),
+      loadCpuMs: median(t.map((x) => x.loadCpuMs)),
       duckdbMs: median(t.map((x) => x.duckdbMs)),
       rssMb: median(t.map((x) => x.rssMb)),
     };

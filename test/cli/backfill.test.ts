@@ -56,6 +56,7 @@ describe("etl backfill over a folder of 200 files", () => {
   it("ends with 200 SUCCESS jobs and gold equal to DuckDB's own daily summary of the CSVs; a rerun doubles nothing", async () => {
     const first = etl(["backfill", folder, "--prefix", "sales/history/", "--concurrency", "4", "--state-dir", state, "--json"]);
 
+    expect(first.json.filter((j) => j.status !== "SUCCESS").map((j) => [j.source.key, j.error])).toEqual([]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.json).toHaveLength(FILES);
     expect(first.json.filter((j) => j.status === "SUCCESS")).toHaveLength(FILES);
