@@ -21,6 +21,7 @@ export default $config({
     const { glueDatabase, athenaWorkgroup, athenaResults } = await import("./stacks/catalog.ts");
     const { quicksight } = await import("./stacks/quicksight.ts");
     const { pipeline } = await import("./stacks/pipeline.ts");
+    const { backfill } = await import("./stacks/backfill.ts");
     await import("./stacks/uploadTrigger.ts");
     await import("./stacks/failureTrigger.ts");
     await import("./stacks/sweep.ts");
@@ -35,6 +36,7 @@ export default $config({
       jobsTable: jobsTable.name,
       alertsTopic: alertsTopic.arn,
       stateMachine: pipeline.arn,
+      backfillStateMachine: backfill.arn,
       glueDatabase: glueDatabase.name,
       athenaWorkgroup: athenaWorkgroup.name,
       athenaResults: athenaResults.name,

@@ -21,6 +21,7 @@ const SLOW = [
   "test/integration/concurrency.test.ts",
   "test/cli/compact.test.ts",
   "test/cli/replay.test.ts",
+  "test/cli/backfill.test.ts",
 ];
 
 export default defineConfig({

@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   run: { summary: "run the pipeline locally on files (emulated AWS, same code)", load: () => import("./commands/run.ts") },
   check: { summary: "validate the config and show what files would become (writes nothing)", load: () => import("./commands/check.ts") },
   upload: { summary: "upload a file to a deployed stage's raw bucket, which starts the pipeline on it", load: () => import("./commands/upload.ts") },
+  backfill: { summary: "run the pipeline on every object under a prefix (a local folder is uploaded first)", load: () => import("./commands/backfill.ts") },
   redrive: { summary: "resume a failed or interrupted job at the step it stopped", load: () => import("./commands/redrive.ts") },
   jobs: { summary: "list the jobs of a state dir (read-only: never waits for a writer)", load: () => import("./commands/jobs.ts") },
   job: { summary: "show one job: steps, timings, outputs, error and the command that fixes it", load: () => import("./commands/job.ts") },

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { largestFile } from "./job/fileLimits.ts";
 
 /** The environment every handler reads its resource names from; stacks/ and local/ set the same names. */
 export const SettingsSchema = v.object({
@@ -13,8 +14,8 @@ export const SettingsSchema = v.object({
   /** With `quicksight.mode: "spice"`: the account and dataset id prefix (`<app>-<stage>`) whose SPICE datasets load refreshes. */
   ETL_QUICKSIGHT_ACCOUNT_ID: v.optional(v.pipe(v.string(), v.regex(/^\d{12}$/))),
   ETL_QUICKSIGHT_DATASET_PREFIX: v.optional(v.pipe(v.string(), v.minLength(1))),
-  /** Largest raw object a job accepts, in bytes. */
-  ETL_MAX_FILE_BYTES: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1)), String(5 * 1024 ** 3)),
+  /** Largest raw (and decompressed) file a job accepts, in bytes: by default what the largest function handles (core/job/fileLimits.ts). */
+  ETL_MAX_FILE_BYTES: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1)), String(largestFile().bytes)),
   /** Scratch space for DuckDB and downloads: Lambda's only writable place is /tmp. */
   ETL_SCRATCH_DIR: v.optional(v.string(), "/tmp/etl"),
   /** Days a job that ended SUCCESS or SUPERSEDED stays in the table before its TTL removes it (FAILED: core/job/retention.ts). */

@@ -10,6 +10,9 @@ import {
 } from "../core/pointers.ts";
 import { readManifest } from "../core/io/readManifest.ts";
 import { defineStep } from "./defineStep.ts";
+import "./uses/store.ts";
+import "./uses/jobs.ts";
+import "./uses/outputs.ts";
 
 const AggregateInputSchema = v.object({ extract: ExtractedSchema, clean: CleanOutputSchema });
 

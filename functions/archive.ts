@@ -6,6 +6,9 @@ import { archivedKey } from "../core/lake/layout.ts";
 import { ExtractedSchema, type ArchiveOutput } from "../core/pointers.ts";
 import { eraseSource } from "../core/replay/eraseSource.ts";
 import { defineStep } from "./defineStep.ts";
+import "./uses/store.ts";
+import "./uses/jobs.ts";
+import "./uses/outputs.ts";
 
 const ArchiveInputSchema = v.object({ extract: ExtractedSchema });
 

@@ -21,6 +21,9 @@ import type { JobRef } from "../core/job/jobRecord.ts";
 import { compactCrowded } from "../core/compact/compactCrowded.ts";
 import { recordJobHistory } from "../core/io/catalogJobHistory.ts";
 import { defineStep, type StepContext } from "./defineStep.ts";
+import "./uses/store.ts";
+import "./uses/jobs.ts";
+import "./uses/outputs.ts";
 
 const CleanInputSchema = v.object({ extract: ExtractedSchema });
 

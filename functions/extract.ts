@@ -6,12 +6,17 @@ import { EmptyFileError, FileTooLargeError, SourceMissingError } from "../core/e
 import { isGzip, sniffFormat } from "../core/format/sniffFormat.ts";
 import { inflateHead } from "../core/format/compression.ts";
 import { versionOrder } from "../core/commit/sequencer.ts";
+import { backfillSequencer } from "../core/backfill/backfillSequencer.ts";
+import { tooLargeMessage } from "../core/job/fileLimits.ts";
 import { sourceIdFor } from "../core/job/jobId.ts";
 import type { JobRef } from "../core/job/jobRecord.ts";
 import { lake } from "../core/lake/layout.ts";
 import type { ExtractOutput } from "../core/pointers.ts";
 import { recordJobHistory } from "../core/io/catalogJobHistory.ts";
 import { defineStep } from "./defineStep.ts";
+import "./uses/store.ts";
+import "./uses/jobs.ts";
+import "./uses/outputs.ts";
 
 const HEAD_BYTES = 64 * 1024;
 
@@ -56,6 +61,13 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
     ...(replay ? { replayOf: replay.of } : {}),
     ...(retract ? { retract: { of: retract.of, erase: retract.erase, jobs: retract.jobs } } : {}),
   };
+  // A backfill item (workflows/backfill.ts) names the key's current version but, having no S3
+  // event, no sequencer: it is ordered just after the committed version, if it is still current.
+  const backfilled = source.sequencer === undefined && source.versionId !== undefined;
+  const committed = await ctx.outputs.source(dataset.name, job.sourceId);
+  const overtaken = backfilled && (await ctx.store.head({ bucket: source.bucket, key: source.key }))?.versionId !== source.versionId;
+  // A re-run of a job that already committed keeps the key it committed with.
+  if (backfilled) job.source.sequencer = committed?.job_id === job.jobId ? committed.sequencer : backfillSequencer(committed?.sequencer);
   const outcome = await ctx.jobs.start({ ref: job, executionId: input.executionId });
   if (outcome === "duplicate") {
     ctx.log.info("duplicate delivery skipped", { jobId: job.jobId });
@@ -73,13 +85,13 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
     }
     return { skipped: true, superseded: false, job };
   }
-  // Versions of a key apply in S3's order: an upload older than the committed one has nothing to do.
-  const committed = await ctx.outputs.source(dataset.name, job.sourceId);
+  // Versions of a key apply in S3's order: an upload older than the committed one has nothing to do,
+  // nor has a backfilled version a newer upload replaced since (that upload's own execution loads it).
   // A replay shares its version's sequencer, so it passes unless a newer version is committed; a retract orders just after it.
-  if (committed && committed.job_id !== job.jobId && committed.sequencer > versionOrder(job)) {
+  if (overtaken || (committed && committed.job_id !== job.jobId && committed.sequencer > versionOrder(job))) {
     await ctx.jobs.finish(job.jobId, "SUPERSEDED");
     await recordJobHistory(ctx.store, ctx.settings.ETL_LAKE_BUCKET, (await ctx.jobs.get(job.jobId))!);
-    ctx.log.info("superseded by a newer upload of the key", { jobId: job.jobId, committedJob: committed.job_id });
+    ctx.log.info("superseded by a newer upload of the key", { jobId: job.jobId, committedJob: committed?.job_id });
     return { skipped: true, superseded: true, job };
   }
   if (retract) return { skipped: false, superseded: false, job, retract: true };
@@ -92,11 +104,8 @@ export const handler = defineStep("extract", ExtractInputSchema, async (input, c
     );
   }
   if (info.size === 0) throw new EmptyFileError(`${fileName} is empty (0 bytes)`);
-  if (info.size > ctx.settings.ETL_MAX_FILE_BYTES) {
-    throw new FileTooLargeError(
-      `${fileName} is ${info.size} bytes, over the limit of ${ctx.settings.ETL_MAX_FILE_BYTES} (ETL_MAX_FILE_BYTES); split it into smaller files`,
-    );
-  }
+  // Before any work: a file the largest function cannot finish would fail there, after the copies.
+  if (info.size > ctx.settings.ETL_MAX_FILE_BYTES) throw new FileTooLargeError(tooLargeMessage(fileName, info.size, ctx.settings.ETL_MAX_FILE_BYTES));
   const head = await ctx.store.readHead(from, HEAD_BYTES);
   const gzip = isGzip(head);
   const text = gzip ? inflateHead(head, fileName) : head;

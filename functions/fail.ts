@@ -5,6 +5,9 @@ import { jobIdOfEvent, ObjectCreatedEventSchema, type ObjectCreatedEvent } from 
 import { failureMessage } from "../core/job/messages.ts";
 import { lake } from "../core/lake/layout.ts";
 import { defineStep, type StepContext } from "./defineStep.ts";
+import "./uses/store.ts";
+import "./uses/jobs.ts";
+import "./uses/alerts.ts";
 import { recordJobHistory } from "../core/io/catalogJobHistory.ts";
 
 /** The state machine's Catch path: the execution's state (the upload event plus step pointers) and `{Error, Cause}`. */

@@ -7,6 +7,11 @@ import { AggregateManifestSchema, AggregateOutputSchema, ExtractedSchema, type L
 import { quicksightDataSetId } from "../core/catalog/spiceRefresh.ts";
 import { refreshSpice } from "../core/io/spiceRefresh.ts";
 import { defineStep } from "./defineStep.ts";
+import "./uses/store.ts";
+import "./uses/jobs.ts";
+import "./uses/outputs.ts";
+import "./uses/catalog.ts";
+import "./uses/quicksight.ts";
 
 const LoadInputSchema = v.object({ extract: ExtractedSchema, aggregate: AggregateOutputSchema });
 

@@ -4,6 +4,10 @@ import { successMessage } from "../core/job/messages.ts";
 import { publishStepMetrics } from "../core/metrics.ts";
 import { ExtractedSchema, LoadOutputSchema } from "../core/pointers.ts";
 import { defineStep, type StepContext } from "./defineStep.ts";
+import "./uses/store.ts";
+import "./uses/jobs.ts";
+import "./uses/outputs.ts";
+import "./uses/alerts.ts";
 import { recordJobHistory } from "../core/io/catalogJobHistory.ts";
 import { schemaChangeMessage } from "../core/schema/schemaChangeMessage.ts";
 

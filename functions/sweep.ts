@@ -2,6 +2,8 @@ import * as v from "valibot";
 import { failureMessage } from "../core/job/messages.ts";
 import { isStuck, stuckCutoff, stuckJobError, SWEEP_DETAIL_TYPE } from "../core/job/sweep.ts";
 import { defineStep } from "./defineStep.ts";
+import "./uses/jobs.ts";
+import "./uses/alerts.ts";
 
 const SweepInputSchema = v.object({
   "detail-type": v.literal(SWEEP_DETAIL_TYPE),

@@ -1,4 +1,5 @@
 import type { FunctionName } from "./handlers.ts";
+import { LARGEST_FUNCTION } from "../core/job/fileLimits.ts";
 
 /** Memory, timeout and /tmp size of a function, in SST's notation, and whether it runs DuckDB. */
 export type Sizing = {
@@ -14,12 +15,19 @@ export type Sizing = {
  * new account may use without a quota raise. They get Lambda's full 15 minutes and 10 GB of
  * /tmp, where the input is downloaded (gunzipped too) and DuckDB spills. The other steps read a
  * few KB, make server-side copies of up to 5 GB (extract, archive: minutes, not seconds) or
- * write a few items: 256-512 MB. Fail stays well under the 60 s its Task allows.
+ * write a few items: 256-512 MB. Fail stays well under the 60 s its Task allows. Extract refuses,
+ * before any work, a file larger than the largest function handles (core/job/fileLimits.ts).
  */
+/** The size of the DuckDB steps, in SST's notation. */
+function duckdbFunction(): Sizing {
+  const { memoryMb, timeoutSeconds, storageMb } = LARGEST_FUNCTION;
+  return { memory: `${memoryMb} MB`, timeout: `${timeoutSeconds / 60} minutes`, storage: `${storageMb} MB`, duckdb: true };
+}
+
 export const FUNCTION_SIZING: Record<FunctionName, Sizing> = {
   extract: { memory: "512 MB", timeout: "5 minutes", duckdb: false },
-  clean: { memory: "3008 MB", timeout: "15 minutes", storage: "10240 MB", duckdb: true },
-  aggregate: { memory: "3008 MB", timeout: "15 minutes", storage: "10240 MB", duckdb: true },
+  clean: duckdbFunction(),
+  aggregate: duckdbFunction(),
   load: { memory: "512 MB", timeout: "5 minutes", duckdb: false },
   archive: { memory: "256 MB", timeout: "5 minutes", duckdb: false },
   notify: { memory: "256 MB", timeout: "30 seconds", duckdb: false },

@@ -203,6 +203,48 @@ export function startExecutionPermissions(stateMachineArn: string): Permission[]
   return [{ actions: ["states:StartExecution"], resources: [stateMachineArn] }];
 }
 
+/** The ARNs the backfill's role is scoped to. */
+export type BackfillArns = {
+  region: string;
+  accountId: string;
+  rawBucketArn: string;
+  lakeBucketArn: string;
+  /** The pipeline each item runs as a child execution. */
+  pipelineArn: string;
+  /** The backfill state machine itself: a Distributed Map starts its child workflows as executions of it. */
+  backfillArn: string;
+};
+
+/**
+ * The backfill state machine's role (stacks/backfill.ts, workflows/backfill.ts): list the raw
+ * bucket (the ItemReader), head each listed upload to pin its version, start the pipeline and
+ * follow it (`startExecution.sync` polls DescribeExecution, stops the child when the item is
+ * aborted, and learns of its end through a managed EventBridge rule), run and redrive its own
+ * map runs, and write the map's results. It reads no object's bytes and touches no table.
+ */
+export function backfillPermissions(arns: BackfillArns): Permission[] {
+  const { region, accountId, rawBucketArn: raw, lakeBucketArn: lake, pipelineArn, backfillArn } = arns;
+  const executions = (machineArn: string) => `${machineArn.replace(":stateMachine:", ":execution:")}:*`;
+  // A map run's child workflows are executions of the backfill machine under its map run's label.
+  const childWorkflows = `${backfillArn.replace(":stateMachine:", ":execution:")}/*`;
+  const mapRuns = `${backfillArn.replace(":stateMachine:", ":mapRun:")}/*`;
+  return [
+    listing(raw),
+    // HeadObject of the current version (no version id): authorized as GetObject.
+    objects(["s3:GetObject"], raw, [RAW_PREFIXES.incoming]),
+    { actions: ["states:StartExecution"], resources: [pipelineArn, backfillArn] },
+    { actions: ["states:DescribeExecution", "states:StopExecution"], resources: [executions(pipelineArn), executions(backfillArn), childWorkflows] },
+    { actions: ["states:DescribeMapRun", "states:UpdateMapRun"], resources: [mapRuns] },
+    { actions: ["states:RedriveExecution"], resources: [executions(backfillArn), childWorkflows] },
+    {
+      actions: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+      resources: [`arn:aws:events:${region}:${accountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`],
+    },
+    // The ResultWriter's multipart upload of the results.
+    objects(["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"], lake, [LAKE_PREFIXES.backfillResults]),
+  ];
+}
+
 /** A policy document granting the permissions. */
 export function policyDocument(permissions: readonly Permission[]): PolicyDocument {
   return {

@@ -1,7 +1,7 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { createClients } from "../../core/io/clients.ts";
+import { dynamoClient, s3Client } from "../../core/io/clients.ts";
 import { ObjectStore } from "../../core/io/objectStore.ts";
 import { StageError } from "./stageError.ts";
 import { resolveStage, type StageOptions } from "./stageOutputs.ts";
@@ -29,13 +29,12 @@ export async function openStage(opts: StageOptions & { stage: string }, env: Rec
   const { names, need, unusableOutputs } = resolveStage(opts, env);
   const region = names.region;
   if (!region) throw new StageError(`${unusableOutputs ?? `stage ${names.stage}: no region`}; or give --region (or AWS_REGION)`);
-  const clients = createClients({ ...env, AWS_REGION: region });
+  const clientEnv = { ...env, AWS_REGION: region };
+  const clients = { s3: s3Client(clientEnv), dynamo: dynamoClient(clientEnv) };
   const sfn = new SFNClient({ region, ...(env.AWS_ENDPOINT_URL_SFN ?? env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL_SFN ?? env.AWS_ENDPOINT_URL } : {}) });
   const close = () => {
     clients.s3.destroy();
     clients.dynamo.destroy();
-    clients.sns.destroy();
-    clients.glue.destroy();
     sfn.destroy();
   };
   try {

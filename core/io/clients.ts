@@ -6,13 +6,13 @@ import { GlueClient } from "@aws-sdk/client-glue";
 import { QuickSightClient } from "@aws-sdk/client-quicksight";
 
 /**
- * The SDK clients every step shares, created once per container. Endpoints come from the
- * standard `AWS_ENDPOINT_URL_*` variables, so the local runtime changes configuration, not code;
- * emulators serve S3 by path, hence path-style only when an endpoint is overridden.
+ * The SDK clients of the steps, one factory per client: a function's bundle carries only the
+ * clients it builds (the SDK packages declare no side effects, so esbuild drops the others).
+ * Endpoints come from the standard `AWS_ENDPOINT_URL_*` variables, so the local runtime changes
+ * configuration, not code; emulators serve S3 by path, hence path-style only when an endpoint is
+ * overridden.
  */
-export type Clients = { s3: S3Client; dynamo: DynamoDBDocumentClient; sns: SNSClient; glue: GlueClient; quicksight: QuickSightClient };
-
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 /**
  * Region, endpoint and credentials from `env` rather than from the SDK's own look-up in
@@ -31,16 +31,24 @@ function clientConfig(env: Env, service: "S3" | "DYNAMODB" | "SNS" | "GLUE" | "Q
   };
 }
 
-/** Builds the clients from the environment. */
-export function createClients(env: Env = process.env): Clients {
-  const forcePathStyle = Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
-  return {
-    s3: new S3Client({ forcePathStyle, ...clientConfig(env, "S3") }),
-    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(env, "DYNAMODB")), {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-    }),
-    sns: new SNSClient(clientConfig(env, "SNS")),
-    glue: new GlueClient(clientConfig(env, "GLUE")),
-    quicksight: new QuickSightClient(clientConfig(env, "QUICKSIGHT")),
-  };
+export function s3Client(env: Env = process.env): S3Client {
+  return new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL), ...clientConfig(env, "S3") });
+}
+
+export function dynamoClient(env: Env = process.env): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(env, "DYNAMODB")), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
+}
+
+export function snsClient(env: Env = process.env): SNSClient {
+  return new SNSClient(clientConfig(env, "SNS"));
+}
+
+export function glueClient(env: Env = process.env): GlueClient {
+  return new GlueClient(clientConfig(env, "GLUE"));
+}
+
+export function quicksightClient(env: Env = process.env): QuickSightClient {
+  return new QuickSightClient(clientConfig(env, "QUICKSIGHT"));
 }

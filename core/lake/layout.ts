@@ -26,6 +26,8 @@ export const LAKE_PREFIXES = {
   jobHistory: "job_history/",
   /** Each dataset's schema versions (`_schemas/<dataset>/v<N>.json`, core/schema). */
   schemas: "_schemas/",
+  /** What each backfill's Distributed Map wrote about its items (its ResultWriter; workflows/backfill.ts). */
+  backfillResults: "backfill_results/",
 } as const;
 
 const P = LAKE_PREFIXES;

@@ -1,5 +1,5 @@
 import type { FunctionName } from "../../stacks/handlers.ts";
-import { functionPermissions, policyDocument, type Permission } from "../../stacks/policies.ts";
+import { backfillPermissions, functionPermissions, policyDocument, type Permission } from "../../stacks/policies.ts";
 import { LOCAL_NAMES, LOCAL_TOPIC_ARN } from "../localEnv.ts";
 import type { Policy } from "./evaluate.ts";
 
@@ -32,6 +32,24 @@ export function localResourceArns() {
   };
 }
 
+/** The access key the local backfill signs its own calls with (listing, pinning versions): the backfill role's. */
+export const BACKFILL_ACCESS_KEY = `${KEY_PREFIX}backfill`;
+
+/** The backfill state machine's grants over the local ARNs (stacks/backfill.ts attaches the same on AWS). */
+function localBackfillPermissions(): Permission[] {
+  const { region, account } = LOCAL_NAMES;
+  const arns = localResourceArns();
+  const machine = (name: string) => `arn:aws:states:${region}:${account}:stateMachine:${name}`;
+  return backfillPermissions({
+    region,
+    accountId: account,
+    rawBucketArn: arns.rawBucketArn,
+    lakeBucketArn: arns.lakeBucketArn,
+    pipelineArn: machine(LOCAL_NAMES.stateMachine),
+    backfillArn: machine(`${LOCAL_NAMES.stateMachine}-backfill`),
+  });
+}
+
 /**
  * The functions' callers from their grants: by default `functionPermissions` over the local
  * ARNs, the very policies the deployment attaches to the Lambda roles.
@@ -48,6 +66,10 @@ export function functionPrincipals(
       },
     ]),
   );
+  callers.set(BACKFILL_ACCESS_KEY, {
+    principal: `arn:aws:sts::${LOCAL_NAMES.account}:assumed-role/etl-backfill-role/backfill`,
+    policies: [policyDocument(localBackfillPermissions())],
+  });
   return (accessKeyId) => {
     if (!accessKeyId?.startsWith(KEY_PREFIX)) return undefined;
     // A key that looks like a function's but names none is nobody: it may do nothing.
