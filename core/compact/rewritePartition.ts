@@ -120,7 +120,7 @@ async function build(
     const files: string[] = [];
     for (const [i, input] of n.inputs.entries()) {
       const file = join(dir, "in", `${i}.parquet`);
-      if (await downloadIfPresent(c, input, file)) files.push(file);
+      if (await c.store.downloadIfPresent({ bucket: c.bucket, key: input }, file)) files.push(file);
     }
     if (!files.length) return;
     const engine = await Engine.open(c.engine(dir));
@@ -198,14 +198,4 @@ async function readManifest(c: CompactionContext, key: string): Promise<Compacti
   const m = await c.store.getJson({ bucket: c.bucket, key });
   if (!m) throw new Error(`Compaction manifest ${key} is missing`);
   return v.parse(CompactionManifestSchema, m);
-}
-
-async function downloadIfPresent(c: CompactionContext, key: string, file: string): Promise<boolean> {
-  try {
-    await c.store.download({ bucket: c.bucket, key }, file);
-    return true;
-  } catch (error) {
-    if ((error as Error).name === "NoSuchKey") return false;
-    throw error;
-  }
 }

@@ -99,8 +99,9 @@ async function downloadPartition(input: StageInput, silverPrefix: string, dir: s
   const files: string[] = [];
   for (const [i, key] of keys.filter((k) => k.endsWith(".parquet")).entries()) {
     const file = join(dir, `${i}-${basename(key)}`);
-    await input.store.download({ bucket: input.lakeBucket, key }, file);
-    files.push(file);
+    // A file a concurrent commit or compaction removed since the listing: that change bumps the
+    // partition after it, so this job's result is older and the newer one wins the publish.
+    if (await input.store.downloadIfPresent({ bucket: input.lakeBucket, key }, file)) files.push(file);
   }
   return files;
 }

@@ -77,6 +77,21 @@ export class ObjectStore {
   }
 
   /**
+   * Downloads an object listed a moment ago, or returns false when it is gone since: a commit, a
+   * retirement or a compaction removed it, and bumps its partition after that, so whoever reads
+   * the partition at the newer version sees the files that replaced it.
+   */
+  async downloadIfPresent(ref: ObjectRef, path: string): Promise<boolean> {
+    try {
+      await this.download(ref, path);
+      return true;
+    } catch (error) {
+      if ((error as Error).name === "NoSuchKey") return false;
+      throw error;
+    }
+  }
+
+  /**
    * Streams a local file to an object, replacing it atomically. Large files go in parts of
    * PART_BYTES, each read from disk on its own, so memory stays bounded whatever the size.
    * Returns the new object's ETag and, in a versioned bucket, its version id.
