@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { TERMINAL_ERROR_NAMES } from "../core/errors.ts";
+import { isTerminalType, remedy } from "../core/job/remedy.ts";
 import type { JobResult } from "../local/jobResult.ts";
 import { colour } from "./colour.ts";
 
@@ -20,7 +20,9 @@ export function summary(r: JobResult, lakeDir: string, stateDirArg: string): str
     lines.push(`  retracted ${r.retracted.key} (the version of ${r.retracted.of}): its rows left silver and quarantine and the gold they fed was recomputed; ${raw}`);
     return lines.join("\n");
   }
-  lines.push(
+  // A file that failed before clean counted it has no row counts; its error says what it found.
+  const counted = !(r.error && ["extract", "clean"].includes(r.error.step) && !s.inputRows);
+  if (counted) lines.push(
     `  rows: ${s.inputRows} in → ${s.silverRows} silver, ${s.duplicateRows} duplicates, ${s.quarantinedRows} quarantined, ${s.droppedRows} dropped by null policy; ${s.goldRows} gold rows`,
   );
   const where = (keys: string[]) => (keys.length === 1 ? join(lakeDir, keys[0]) : `${keys.length} files under ${join(lakeDir, commonPrefix(keys))}`);
@@ -29,13 +31,9 @@ export function summary(r: JobResult, lakeDir: string, stateDirArg: string): str
   if (r.outputs.quarantine.length) lines.push(`  quarantine: ${where(r.outputs.quarantine)}`);
   if (r.error) {
     lines.push(`  error at ${r.error.step}: ${r.error.type}: ${r.error.message}`);
-    const terminal = (TERMINAL_ERROR_NAMES as readonly string[]).includes(r.error.type);
     const stateDir = stateDirArg === ".etl" ? "" : ` --state-dir ${stateDirArg}`;
-    lines.push(
-      terminal
-        ? `  the file stays in the raw bucket under ${r.source.key}; fix it and run again`
-        : `  fix the cause, then resume the job where it stopped: etl redrive ${r.jobId}${stateDir}`,
-    );
+    const fix = remedy({ jobId: r.jobId, sourceKey: r.source.key }, r.error.step, isTerminalType(r.error.type), stateDir);
+    lines.push(`  ${fix.action}`, `  fix: ${fix.command}`);
   }
   return lines.join("\n");
 }

@@ -16,6 +16,7 @@ export function stepLine(state: string, job: JobRecord | undefined): string {
   const step = TASK_STATES.get(state);
   const timing = step && job?.steps?.[step];
   const took = timing?.durationMs === undefined ? "" : `${(timing.durationMs / 1000).toFixed(1)} s`;
+  if (timing?.failed) return `${state} ${took}`.trimEnd() + "  failed";
   const s = job?.stats;
   let rows = "";
   if (step === "clean" && s) {
@@ -64,7 +65,10 @@ export class Progress {
     this.queue = this.queue.then(async () => {
       const job = ref.jobId ? await this.readJob(ref.jobId).catch(() => undefined) : undefined;
       const prefix = this.concurrent ? `${ref.key} ` : "";
-      this.write(`${colour(this.stream, "green", "✔")} ${prefix}${stepLine(state, job)}`);
+      // A step that failed into the Catch path exits too: its record says so.
+      const step = TASK_STATES.get(state)!;
+      const failed = job?.steps?.[step]?.failed;
+      this.write(`${failed ? colour(this.stream, "red", "✘") : colour(this.stream, "green", "✔")} ${prefix}${stepLine(state, job)}`);
     });
   }
 

@@ -1,4 +1,5 @@
-import { join, relative, resolve } from "node:path";
+import { displayPath } from "./displayPath.ts";
+import { join, resolve } from "node:path";
 import type { EtlConfig } from "../core/config/defineConfig.ts";
 import type { ObjectCreatedEvent } from "../core/events/objectCreated.ts";
 import type { ExecutionOutcome, LocalRuntime, RuntimeOptions } from "../local/runtime.ts";
@@ -48,7 +49,7 @@ export async function openWriter(
   const report = async (event: ObjectCreatedEvent, outcome: ExecutionOutcome) => {
     await progress?.flush();
     const result = await jobResult(event, outcome);
-    printJob(result, { json: opts.json, lakeDir: relative(process.cwd(), lakeDir) || ".", stateDirArg: opts.stateDir });
+    printJob(result, { json: opts.json, lakeDir: displayPath(lakeDir), stateDirArg: opts.stateDir });
     return result;
   };
   return { runtime, report, progress };

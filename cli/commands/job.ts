@@ -1,4 +1,4 @@
-import { relative } from "node:path";
+import { displayPath } from "../displayPath.ts";
 import type { Command } from "commander";
 import type { JobRecord } from "../../core/job/jobRecord.ts";
 import { consoleLink } from "../../core/job/messages.ts";
@@ -134,7 +134,7 @@ function human(d: Detail): string {
   if (d.error) row("error", `${d.error.type} at ${d.error.step}: ${d.error.message}`);
   row("execution", d.executionArn);
   if (d.consoleLink) row("console", d.consoleLink);
-  if (d.journal) row("journal", relative(process.cwd(), d.journal));
+  if (d.journal) row("journal", displayPath(d.journal));
   if (d.fix) {
     lines.push(`  ${d.fix.action}`);
     lines.push(`  fix:       ${colour(out, "bold", d.fix.command)}`);
