@@ -7,7 +7,8 @@ import { functionPermissions } from "../../stacks/policies.ts";
 import { localResourceArns } from "../../local/iam/principals.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const arns = localResourceArns();
+// In SPICE mode load may refresh QuickSight datasets: a bundle carries what its function may call in any mode.
+const arns = { ...localResourceArns(), quicksightDataSetsArn: "arn:aws:quicksight:us-east-1:000000000000:dataset/etl-local-*" };
 const permissions = functionPermissions(arns);
 
 /** The project modules and npm packages a function's deployed bundle holds (esbuild as SST runs it). */
@@ -31,11 +32,12 @@ function grantedStores(name: (typeof FUNCTION_NAMES)[number]): Set<string> {
       on("dynamodb", arns.outputsTableArn) && "outputs",
       on("sns") && "alerts",
       on("glue") && "catalog",
+      on("quicksight") && "quicksight",
     ].filter((s): s is string => Boolean(s)),
   );
 }
 
-const CLIENT_OF: Record<string, string> = { store: "client-s3", jobs: "client-dynamodb", outputs: "client-dynamodb", alerts: "client-sns", catalog: "client-glue" };
+const CLIENT_OF: Record<string, string> = { store: "client-s3", jobs: "client-dynamodb", outputs: "client-dynamodb", alerts: "client-sns", catalog: "client-glue", quicksight: "client-quicksight" };
 
 describe("per-function bundles", () => {
   it.each(FUNCTION_NAMES)(
