@@ -24,7 +24,8 @@ export const outputId = {
 /**
  * Which compacted files a silver partition holds: generation `gen`, described by the S3 manifest
  * `manifest` (its inputs, outputs and the jobs whose rows they hold). `publishing` while its
- * outputs move in and its inputs go: whoever reads the record next finishes that first.
+ * outputs move in and its inputs go: the next rewrite of the partition (a compaction, a clean, a
+ * retiring commit) finishes that first; an aggregate leaves the partition's gold to it.
  */
 export const CompactionRecordSchema = v.object({
   id: v.string(),
