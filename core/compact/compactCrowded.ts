@@ -7,7 +7,9 @@ import { rewritePartition, type CompactionContext } from "./rewritePartition.ts"
  * Automatic compaction, run by clean right after a commit: each partition the commit changed that
  * now holds more than `maxFiles` Parquet files is compacted. Returns the partitions with the
  * version their last change got (a compaction bumps it), so the job's aggregate recomputes their
- * gold after the compaction's window, not from inside it; and how many were compacted.
+ * gold after the compaction's window, not from inside it; and how many were compacted. A partition
+ * whose last compaction was killed before `done` is finished first, crowded or not: until then
+ * every aggregate leaves its gold as it was (core/gold/stagePartitions.ts).
  */
 export async function compactCrowded(
   c: CompactionContext,
@@ -17,11 +19,12 @@ export async function compactCrowded(
   const partitions: PartitionVersion[] = [];
   for (const p of o.partitions) {
     const keys = await c.store.list(c.bucket, `${lake.silverPrefix(o.dataset)}${p.partition}/`);
-    if (!needsCompaction(keys, o.maxFiles)) {
+    const crowded = needsCompaction(keys, o.maxFiles);
+    if (!crowded && (await c.outputs.compaction(o.dataset, p.partition))?.state !== "publishing") {
       partitions.push(p);
       continue;
     }
-    const done = await rewritePartition(c, { dataset: o.dataset, partition: p.partition, compact: true, drop: [], targetBytes: o.targetBytes });
+    const done = await rewritePartition(c, { dataset: o.dataset, partition: p.partition, compact: crowded, drop: [], targetBytes: o.targetBytes });
     if (done.version !== undefined) compacted++;
     partitions.push({ partition: p.partition, version: done.version ?? p.version });
   }

@@ -35,3 +35,19 @@ export function goldWork(models: readonly GoldModel[], dayPartitions: readonly s
   }
   return [...work.values()].sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0));
 }
+
+/**
+ * Every day partition a gold partition's silver prefix may hold, whether or not it has files yet:
+ * `year=2024/month=02` → the 29 days of February 2024; a day partition → itself.
+ */
+export function daysUnder(partition: string): string[] {
+  const [y, m, d] = partition.split("/").map((part) => Number(part.split("=")[1]));
+  if (d) return [partition];
+  const days: string[] = [];
+  const pad = (n: number) => String(n).padStart(2, "0");
+  for (let t = Date.UTC(y, m ? m - 1 : 0, 1); ; t += 86_400_000) {
+    const date = new Date(t);
+    if (date.getUTCFullYear() !== y || (m && date.getUTCMonth() !== m - 1)) return days;
+    days.push(`year=${y}/month=${pad(date.getUTCMonth() + 1)}/day=${pad(date.getUTCDate())}`);
+  }
+}

@@ -1,15 +1,16 @@
+import { rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { GoldModel } from "../config/goldModel.ts";
 import { Engine, type EngineOptions } from "../engine/engine.ts";
 import type { ObjectStore } from "../io/objectStore.ts";
-import type { OutputTable } from "../io/outputTable.ts";
+import type { CompactionRecord, OutputTable } from "../io/outputTable.ts";
 import { withScratch } from "../io/scratch.ts";
 import { lake } from "../lake/layout.ts";
 import type { AggregateManifest, PartitionVersion } from "../pointers.ts";
 import { VERSION_METADATA } from "../commit/publishLatest.ts";
 import { inParallel } from "../inParallel.ts";
 import { buildGold, buildGoldPartitions } from "./buildGold.ts";
-import { goldWork } from "./goldPartitions.ts";
+import { daysUnder, goldWork } from "./goldPartitions.ts";
 
 /** Where and how gold partitions are computed. */
 export type StageInput = {
@@ -35,7 +36,8 @@ export type StageInput = {
  * and per model one query and one partitioned write, serve every partition (90 engine opens and
  * queries for a quarter of days took 2.4 s at 1M rows); the silver of all of them is on disk at
  * once, downloaded and the results uploaded a few at a time. A partition left without silver rows
- * (a re-upload moved them) is listed with no staged object: its gold goes too.
+ * (a re-upload moved them) is listed with no staged object: its gold goes too. A partition inside
+ * a compaction's window is not computed at all (downloadPartition): the compaction's recompute is.
  */
 export async function stagePartitions(input: StageInput): Promise<AggregateManifest & { skipped: number }> {
   const manifest: AggregateManifest = { jobId: input.jobId, gold: [] };
@@ -43,6 +45,7 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
   const current = await input.outputs.partitionVersions(input.dataset, input.partitions.map((p) => p.partition));
   const mine = input.partitions.filter((p) => current.get(p.partition) === p.version);
   if (!mine.length) return { ...manifest, skipped: input.partitions.length };
+  let inWindow = 0;
   await withScratch(input.scratchDir, `${input.jobId}-aggregate`, async (dir) => {
     const work = goldWork(input.models, mine.map((p) => p.partition));
     // Each partition's version is read before its files are listed, so its rows are at least that new.
@@ -52,19 +55,20 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
       const version = await silverVersion(input, silverPrefix, mine);
       return { version, files: await downloadPartition(input, silverPrefix, join(dir, "silver", String(n))) };
     });
+    inWindow = units.filter((u) => !u.files).length;
     const engine = await Engine.open(input.engine(dir));
     try {
       for (const model of input.models) {
-        const mineOfModel = work.flatMap((w, n) => (w.models.includes(model) ? [n] : []));
+        const mineOfModel = work.flatMap((w, n) => (w.models.includes(model) && units[n].files ? [n] : []));
         const outDir = join(dir, "gold", model.name);
-        const ofModel = units.map((u, n) => (mineOfModel.includes(n) ? u.files : []));
+        const ofModel = units.map((u, n) => (mineOfModel.includes(n) ? u.files! : []));
         const built = ofModel.some((f) => f.length) ? await buildGoldPartitions(engine, model, ofModel, outDir) : new Map<number, { file: string; rows: number }>();
         const outs = new Map(built);
         for (const n of mineOfModel) {
-          if (outs.has(n) || !units[n].files.length) continue;
+          if (outs.has(n) || !units[n].files!.length) continue;
           // Files but no row through the model's filter: an empty file, as for any partition on its own.
           const empty = join(outDir, `empty-${n}.parquet`);
-          outs.set(n, { file: empty, rows: await buildGold(engine, model, units[n].files, empty) });
+          outs.set(n, { file: empty, rows: await buildGold(engine, model, units[n].files!, empty) });
         }
         const staged = await inParallel(mineOfModel, async (n) => {
           const { partition } = work[n];
@@ -83,7 +87,7 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
   });
   // In partition order, model by model within a partition, as the load step expects.
   manifest.gold.sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0));
-  return { ...manifest, skipped: input.partitions.length - mine.length };
+  return { ...manifest, skipped: input.partitions.length - mine.length + inWindow };
 }
 
 /** The silver version of a gold partition: the counter of its day, month or year (core/io/outputTable.ts). */
@@ -94,7 +98,32 @@ async function silverVersion(input: StageInput, silverPrefix: string, mine: read
   return (await input.outputs.partitionVersions(input.dataset, [partition])).get(partition) ?? 0;
 }
 
-async function downloadPartition(input: StageInput, silverPrefix: string, dir: string): Promise<string[]> {
+/**
+ * Downloads a gold partition's silver from outside any compaction's window (docs/gold.md, "The
+ * window"): the compaction records of its days are read before the listing and again after the
+ * downloads. A generation claimed in between (a record's `rev` moved) may have been listed half
+ * copied in: list again. A record `publishing` at either read is a compaction between its
+ * copy-in and its deletes, or one killed there: undefined, the partition is left to it, as to a
+ * newer version. Finishing it here would need silver writes and deletes aggregate has no grant
+ * for; the compaction (or whoever finishes a killed one: core/compact/rewritePartition.ts) bumps
+ * the version after its deletes and the gold computed after that is the one published.
+ */
+async function downloadPartition(input: StageInput, silverPrefix: string, dir: string): Promise<string[] | undefined> {
+  const days = daysUnder(silverPrefix.replace(/\/$/, ""));
+  for (;;) {
+    const before = await input.outputs.compactions(input.dataset, days);
+    if (publishing(before)) return undefined;
+    const files = await downloadListed(input, silverPrefix, dir);
+    const after = await input.outputs.compactions(input.dataset, days);
+    if (publishing(after)) return undefined;
+    if (days.every((day) => before.get(day)?.rev === after.get(day)?.rev)) return files;
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const publishing = (records: Map<string, CompactionRecord>) => [...records.values()].some((r) => r.state === "publishing");
+
+async function downloadListed(input: StageInput, silverPrefix: string, dir: string): Promise<string[]> {
   const keys = await input.store.list(input.lakeBucket, `${lake.silverPrefix(input.dataset)}${silverPrefix}`);
   const files: string[] = [];
   for (const [i, key] of keys.filter((k) => k.endsWith(".parquet")).entries()) {

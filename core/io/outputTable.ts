@@ -24,7 +24,8 @@ export const outputId = {
 /**
  * Which compacted files a silver partition holds: generation `gen`, described by the S3 manifest
  * `manifest` (its inputs, outputs and the jobs whose rows they hold). `publishing` while its
- * outputs move in and its inputs go: whoever reads the record next finishes that first.
+ * outputs move in and its inputs go: the next rewrite of the partition (a compaction, a clean, a
+ * retiring commit) finishes that first; an aggregate leaves the partition's gold to it.
  */
 export const CompactionRecordSchema = v.object({
   id: v.string(),
@@ -168,23 +169,30 @@ export class OutputTable {
   async partitionVersions(dataset: string, partitions: readonly string[]): Promise<Map<string, number>> {
     const versions = new Map(partitions.map((p) => [p, 0]));
     const byId = new Map(partitions.map((p) => [outputId.silver(dataset, p), p]));
-    const ids = [...byId.keys()];
+    const items = await this.batchGet([...byId.keys()], { ProjectionExpression: "id, #v", ExpressionAttributeNames: { "#v": "version" } });
+    for (const item of items) versions.set(byId.get(item.id as string)!, Number(item.version));
+    return versions;
+  }
+
+  /** The compaction record of each partition that has one, read consistently (BatchGetItem, as aggregate may). */
+  async compactions(dataset: string, partitions: readonly string[]): Promise<Map<string, CompactionRecord>> {
+    const byId = new Map(partitions.map((p) => [outputId.compaction(dataset, p), p]));
+    const items = await this.batchGet([...byId.keys()]);
+    return new Map(items.map((item) => [byId.get(item.id as string)!, v.parse(CompactionRecordSchema, item)]));
+  }
+
+  private async batchGet(ids: readonly string[], projection: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     for (let i = 0; i < ids.length; i += BATCH) {
       let keys: Record<string, unknown>[] | undefined = ids.slice(i, i + BATCH).map((id) => ({ id }));
       while (keys?.length) {
         const out: { Responses?: Record<string, Record<string, unknown>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } =
-          await this.db.send(
-            new BatchGetCommand({
-              RequestItems: {
-                [this.table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: "id, #v", ExpressionAttributeNames: { "#v": "version" } },
-              },
-            }),
-          );
-        for (const item of out.Responses?.[this.table] ?? []) versions.set(byId.get(item.id as string)!, Number(item.version));
+          await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true, ...projection } } }));
+        items.push(...(out.Responses?.[this.table] ?? []));
         keys = out.UnprocessedKeys?.[this.table]?.Keys;
       }
     }
-    return versions;
+    return items;
   }
 
   /** The newest schema version all of a dataset's silver files were conformed to; undefined before the first pass. */

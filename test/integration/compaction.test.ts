@@ -153,25 +153,7 @@ describe("silver compaction", () => {
     const n = at === "copy" ? 70 : at === "delete" ? 80 : 90;
     await upload(salesFile(`k${n}.csv`, [n, n + 2]), `incoming/sales/k${n}.csv`);
     const before = await snapshot(p);
-    const kill = () => {
-      throw Object.assign(new Error("killed"), { name: "Killed" });
-    };
-    if (at === "copy") {
-      const copy = ObjectStore.prototype.copy;
-      vi.spyOn(ObjectStore.prototype, "copy").mockImplementation(function (this: ObjectStore, from: ObjectRef, to: ObjectRef, m?: Record<string, string>) {
-        return to.key.includes("/compacted-") ? kill() : copy.call(this, from, to, m);
-      });
-    } else if (at === "delete") {
-      const del = ObjectStore.prototype.delete;
-      vi.spyOn(ObjectStore.prototype, "delete").mockImplementation(function (this: ObjectStore, bucket: string, keys: readonly string[]) {
-        return keys.some((k) => k.startsWith("silver/")) ? kill() : del.call(this, bucket, keys);
-      });
-    } else {
-      const replace = OutputTable.prototype.replaceCompaction;
-      vi.spyOn(OutputTable.prototype, "replaceCompaction").mockImplementation(function (this: OutputTable, expected, next) {
-        return next.state === "done" ? kill() : replace.call(this, expected, next);
-      });
-    }
+    killCompactionBefore(at);
     await expect(compactLake(getServices(), await compactTargets(getServices(), { dataset: "sales" }))).rejects.toThrow("killed");
     vi.restoreAllMocks();
 
@@ -214,7 +196,87 @@ describe("silver compaction", () => {
     );
     expect(await ordersPerDay(p)).toEqual(silverPerDay);
   });
+
+  /** An aggregate of the day's gold partitions (daily and coarser) at its current version, published as load would. */
+  const aggregateDay = async (jobId: string) => {
+    const services = getServices();
+    const version = (await services.outputs.partitionVersions("sales", [DAY])).get(DAY)!;
+    const models = config.gold.filter((m) => m.dataset === "sales");
+    const staged = await stagePartitions({ ...compactionContext(), lakeBucket: LAKE, jobId, dataset: "sales", models, partitions: [{ partition: DAY, version }] });
+    await publishGold(services.store, services.outputs, staged, { bucket: LAKE, key: `jobs/${jobId}/load.json` });
+    return staged;
+  };
+
+  it("never computes gold inside a compaction's window: an aggregate then leaves the partition to the compaction", async () => {
+    await upload(salesFile("w1.csv", [110, 112]), "incoming/sales/w1.csv");
+    const before = await snapshot(p);
+    const del = ObjectStore.prototype.delete;
+    let inside: { staged: Awaited<ReturnType<typeof aggregateDay>>; gold: Awaited<ReturnType<typeof snapshot>>["gold"]; files: string[] } | undefined;
+    // Held between the copy-in and the deletes: the partition lists the new file and the old ones.
+    vi.spyOn(ObjectStore.prototype, "delete").mockImplementation(async function (this: ObjectStore, bucket: string, keys: readonly string[]) {
+      if (!inside && keys.some((k) => k.startsWith(`silver/sales/${DAY}/`))) {
+        const files = await silverFiles(p);
+        inside = { staged: await aggregateDay("job-in-window"), gold: (await snapshot(p)).gold, files };
+      }
+      return del.call(this, bucket, keys);
+    });
+
+    await compactLake(getServices(), await compactTargets(getServices(), { dataset: "sales", partitions: [DAY] }));
+
+    expect(inside!.files.filter((f) => f.startsWith("compacted-")).length).toBeGreaterThan(0);
+    expect(inside!.files.length).toBeGreaterThan(2);
+    // Nothing staged for the day, its month or its year; the gold published meanwhile counts each row once.
+    expect(inside!.staged.gold).toEqual([]);
+    expect(inside!.gold).toEqual(before.gold);
+    expect(await snapshot(p)).toEqual(before);
+  });
+
+  it.each([
+    ["inside its window (both generations listed)", "delete", 120],
+    ["after its deletes, before marking done (the day no longer crowded)", "done", 130],
+  ])("leaves a partition whose compaction was killed %s to whoever finishes it, which recomputes it", async (_, at, n) => {
+    await upload(salesFile(`w${n}.csv`, [n, n + 2]), `incoming/sales/w${n}.csv`);
+    const before = await snapshot(p);
+    const perDay = await ordersPerDay(p);
+    killCompactionBefore(at);
+    await expect(compactLake(getServices(), await compactTargets(getServices(), { dataset: "sales", partitions: [DAY] }))).rejects.toThrow("killed");
+    vi.restoreAllMocks();
+    expect((await getServices().outputs.compaction("sales", DAY))?.state).toBe("publishing");
+
+    // An aggregate stages nothing of the day, its month or its year, and gold stays as it was.
+    expect((await aggregateDay(`job-after-kill-${at}`)).gold).toEqual([]);
+    expect((await snapshot(p)).gold).toEqual(before.gold);
+
+    // The next clean of the day finishes the compaction (bumping the day) and its job recomputes the gold.
+    await upload(salesFile(`w${n + 1}.csv`, [n + 4]), `incoming/sales/w${n + 1}.csv`);
+    expect((await getServices().outputs.compaction("sales", DAY))?.state).toBe("done");
+    expect(orderIds((await snapshot(p)).silver)).toEqual([...orderIds(before.silver), n + 4].sort((a, b) => a - b));
+    expect(await ordersPerDay(p)).toEqual({ ...perDay, "2024-05-07": perDay["2024-05-07"] + 1 });
+  });
 });
+
+/** Kills the next compaction before one of its steps: the copy-in, the deletes of its inputs, or marking it done. */
+function killCompactionBefore(step: string) {
+  const kill = () => {
+    throw Object.assign(new Error("killed"), { name: "Killed" });
+  };
+  if (step === "copy") {
+    const copy = ObjectStore.prototype.copy;
+    vi.spyOn(ObjectStore.prototype, "copy").mockImplementation(function (this: ObjectStore, from: ObjectRef, to: ObjectRef, m?: Record<string, string>) {
+      return to.key.includes("/compacted-") ? kill() : copy.call(this, from, to, m);
+    });
+  } else if (step === "delete") {
+    const del = ObjectStore.prototype.delete;
+    vi.spyOn(ObjectStore.prototype, "delete").mockImplementation(function (this: ObjectStore, bucket: string, keys: readonly string[]) {
+      return keys.some((k) => k.startsWith("silver/")) ? kill() : del.call(this, bucket, keys);
+    });
+  } else {
+    const replace = OutputTable.prototype.replaceCompaction;
+    vi.spyOn(OutputTable.prototype, "replaceCompaction").mockImplementation(function (this: OutputTable, expected, next) {
+      return next.state === "done" ? kill() : replace.call(this, expected, next);
+    });
+  }
+}
 
 function compactionContext() {
   const s = getServices();

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { GoldModelSchema } from "../../core/config/goldModel.ts";
-import { goldPartition, goldWork } from "../../core/gold/goldPartitions.ts";
+import { daysUnder, goldPartition, goldWork } from "../../core/gold/goldPartitions.ts";
 
 const model = (name: string, grain?: string) =>
   v.parse(GoldModelSchema, { name, dataset: "sales", grain, groupBy: [], metrics: [{ name: "n", fn: "count" }] });
@@ -39,5 +39,20 @@ describe("goldWork", () => {
     expect(goldPartition(model("d").grain, "year=2024/month=03/day=01")).toBe("year=2024/month=03/day=01");
     expect(() => goldPartition("day", "year=2024/month=3/day=1")).toThrow(/Not a day partition/);
     expect(() => goldPartition("month", "../x/y")).toThrow(/Not a day partition/);
+  });
+});
+
+describe("daysUnder", () => {
+  it("lists every calendar day a gold partition's silver may hold, leap days included", () => {
+    expect(daysUnder("year=2024/month=03/day=05")).toEqual(["year=2024/month=03/day=05"]);
+    const feb = daysUnder("year=2024/month=02");
+    expect(feb).toHaveLength(29);
+    expect([feb[0], feb.at(-1)]).toEqual(["year=2024/month=02/day=01", "year=2024/month=02/day=29"]);
+    expect(daysUnder("year=2023/month=02")).toHaveLength(28);
+    const year = daysUnder("year=2024");
+    expect(year).toHaveLength(366);
+    expect([year[0], year.at(-1)]).toEqual(["year=2024/month=01/day=01", "year=2024/month=12/day=31"]);
+    // Each one a day partition, as goldPartition reads them back into the same month and year.
+    expect(new Set(year.map((d) => goldPartition("month", d)))).toHaveProperty("size", 12);
   });
 });
