@@ -11,7 +11,8 @@ const PUBLIC_DATA = ["test/public/vega*.test.ts"];
  * Suites that each take a minute or more on 2 cores: every IAM grant taken away in turn, a kill
  * and redrive at every step (and in a retract's erasure), state-dir locking between processes, 20
  * concurrent executions, etl compact answering every query alike (a process per query), etl replay
- * and retract end to end. `npm run test:slow`, which CI runs too.
+ * and retract end to end, a backfill of 200 files, the commands against a stage, a widening
+ * under --concurrency. `npm run test:slow`, which CI runs too.
  */
 const SLOW = [
   "test/integration/iam.test.ts",
@@ -22,6 +23,8 @@ const SLOW = [
   "test/cli/compact.test.ts",
   "test/cli/replay.test.ts",
   "test/cli/backfill.test.ts",
+  "test/cli/stage.test.ts",
+  "test/cli/widening.test.ts",
 ];
 
 export default defineConfig({
