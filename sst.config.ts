@@ -17,6 +17,7 @@ export default $config({
     // Stacks create their resources on import, which needs SST's globals: import them here only.
     const { rawBucket, lakeBucket } = await import("./stacks/storage.ts");
     const { jobsTable } = await import("./stacks/jobsTable.ts");
+    const { outputsTable } = await import("./stacks/outputsTable.ts");
     const { alertsTopic } = await import("./stacks/alerts.ts");
     const { glueDatabase, athenaWorkgroup, athenaResults } = await import("./stacks/catalog.ts");
     const { quicksight } = await import("./stacks/quicksight.ts");
@@ -34,6 +35,7 @@ export default $config({
       rawBucket: rawBucket.name,
       lakeBucket: lakeBucket.name,
       jobsTable: jobsTable.name,
+      outputsTable: outputsTable.name,
       alertsTopic: alertsTopic.arn,
       stateMachine: pipeline.arn,
       backfillStateMachine: backfill.arn,

@@ -50,7 +50,7 @@ function refusal(job: JobRecord, target: string): string | undefined {
   if ((FINAL_STATUSES as readonly string[]).includes(job.status)) return `job ${job.job_id} is ${job.status}: there is nothing to redrive`;
   if (job.error && isTerminalType(job.error.type)) {
     const fix = remedy({ jobId: job.job_id, sourceKey: job.source.key }, job.error.step, true, target, "upload");
-    return `job ${job.job_id} failed with ${job.error.type} at ${job.error.step}: the file itself cannot pass, so a redrive would fail the same way; fix it and upload it again: ${fix.command}`;
+    return `job ${job.job_id} failed with ${job.error.type} at ${job.error.step}: the file itself cannot pass, so a redrive would fail the same way; fix it and upload it again: ${fix.command}${fix.replay ? ` (or, if etl.config.ts was what was wrong, deploy the fix and: ${fix.replay})` : ""}`;
   }
   return undefined;
 }

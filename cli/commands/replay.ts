@@ -6,9 +6,13 @@ import type { CommandModule } from "../main.ts";
 import { withCommonOptions, withWriterOptions } from "../options.ts";
 import { UsageError } from "../usageError.ts";
 import { openWriter, type WriterOptions } from "../writerSession.ts";
+import { printStarted, stageReprocessServices, startOnStage, type StartedOnStage } from "../stage/reprocessOnStage.ts";
+import { stageArg, withStageOptions } from "../stage/stageOptions.ts";
+import type { StageOptions } from "../stage/stageOutputs.ts";
+import { openStage } from "../stage/stageServices.ts";
 import { sinceInstant } from "./jobs.ts";
 
-type ReplayOptions = WriterOptions & { dataset?: string; since?: string; until?: string; dryRun: boolean };
+type ReplayOptions = WriterOptions & StageOptions & { dataset?: string; since?: string; until?: string; dryRun: boolean };
 
 const EXAMPLES = `
 Re-processes a job's version of its key from its bronze copy (or archived/<key> when bronze is
@@ -22,7 +26,13 @@ the dataset whose job started in [--since, --until) is replayed; retracted keys 
 Examples:
   $ etl replay job-3f2a9c01d4e5b6a7c8d9
   $ etl replay --dataset sales --since 2024-03-01 --until 2024-03-08 --dry-run
-  $ etl replay --dataset sales --since 7d --json`;
+  $ etl replay --dataset sales --since 7d --json
+
+With --stage, the replays are planned from the deployed stage's jobs and outputs tables and
+buckets and started as executions of its state machine (Step Functions StartExecution, with your
+AWS credentials), each named by its job id: the same command typed again starts nothing new.
+It returns once they have started; etl jobs --stage <name> follows them.
+  $ etl replay job-3f2a9c01d4e5b6a7c8d9 --stage dev --dry-run`;
 
 function selection(jobId: string | undefined, opts: ReplayOptions, declared: string[]): ReplaySelection {
   if (jobId && opts.dataset) throw new UsageError("give a job id or --dataset, not both");
@@ -66,6 +76,7 @@ function printPlan(plan: ReplayPlan, json: boolean): void {
 }
 
 async function replay(jobId: string | undefined, opts: ReplayOptions): Promise<number> {
+  if (opts.stage) return replayOnStage(jobId, { ...opts, stage: opts.stage });
   existingStateDir(opts.stateDir);
   const config = await loadConfig(opts.config);
   const wanted = selection(jobId, opts, config.datasets.map((d) => d.name));
@@ -91,9 +102,32 @@ async function replay(jobId: string | undefined, opts: ReplayOptions): Promise<n
   }
 }
 
+/** Plans with the stage's clients, then starts each replay on its state machine (docs/ops.md). */
+async function replayOnStage(jobId: string | undefined, opts: ReplayOptions & { stage: string }): Promise<number> {
+  const config = await loadConfig(opts.config);
+  const wanted = selection(jobId, opts, config.datasets.map((d) => d.name));
+  const stage = await openStage(opts);
+  try {
+    const { planReplay } = await import("../../core/replay/planReplay.ts");
+    const plan = await planReplay(stageReprocessServices(stage, config), wanted, { idempotent: true, target: stageArg(stage.stage) });
+    for (const s of plan.skipped) process.stderr.write(`not replayed: ${s.key} (job ${s.job}): ${s.reason}\n`);
+    if (opts.dryRun) {
+      printPlan(plan, opts.json);
+      return 0;
+    }
+    const started: StartedOnStage[] = [];
+    for (const r of plan.replays) started.push(await startOnStage(stage, r));
+    printStarted(stage, started, opts.json);
+    if (!plan.replays.length && !opts.json) process.stderr.write("nothing to replay\n");
+    return 0;
+  } finally {
+    stage.close();
+  }
+}
+
 const command: CommandModule = {
   configure(cmd: Command, finish) {
-    withWriterOptions(withCommonOptions(cmd))
+    withStageOptions(withWriterOptions(withCommonOptions(cmd)), ["rawBucket", "lakeBucket", "jobsTable", "outputsTable", "stateMachine"])
       .description("Re-process a job's version from bronze (or the archive) as a new job, e.g. after a contract fix.")
       .argument("[jobId]", "the job whose version to replay (as etl jobs prints it)")
       .option("--dataset <name>", "replay the newest version of every key of this declared dataset")

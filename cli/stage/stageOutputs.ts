@@ -2,13 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { StageError } from "./stageError.ts";
 
 /** What `--stage` commands address: the names `sst.config.ts` returns, which SST writes to `.sst/outputs.json`. */
-export type StageNames = { stage: string; region?: string; rawBucket?: string; lakeBucket?: string; jobsTable?: string; stateMachine?: string };
+export type StageNames = { stage: string; region?: string; rawBucket?: string; lakeBucket?: string; jobsTable?: string; outputsTable?: string; stateMachine?: string };
 
 /** A name a command needs, with the flag and the environment variable that give it explicitly. */
 export const STAGE_NAMES = {
   rawBucket: { flag: "--raw-bucket", env: "ETL_RAW_BUCKET" },
   lakeBucket: { flag: "--lake-bucket", env: "ETL_LAKE_BUCKET" },
   jobsTable: { flag: "--jobs-table", env: "ETL_JOBS_TABLE" },
+  outputsTable: { flag: "--outputs-table", env: "ETL_OUTPUTS_TABLE" },
   stateMachine: { flag: "--state-machine", env: "ETL_STATE_MACHINE_ARN" },
 } as const;
 
@@ -23,6 +24,7 @@ export type StageOptions = {
   rawBucket?: string;
   lakeBucket?: string;
   jobsTable?: string;
+  outputsTable?: string;
   stateMachine?: string;
 };
 
@@ -64,6 +66,7 @@ export function resolveStage(opts: StageOptions & { stage: string }, env: Record
     rawBucket: pick("rawBucket"),
     lakeBucket: pick("lakeBucket"),
     jobsTable: pick("jobsTable"),
+    outputsTable: pick("outputsTable"),
     stateMachine: pick("stateMachine"),
   };
   return {

@@ -68,11 +68,13 @@ export function objectCreatedEvent(input: {
   versionId?: string;
   region?: string;
   time?: Date;
+  /** The event's id and request id (default random); a replay's or retract's job id, so the same request is the same input. */
+  id?: string;
 }): ObjectCreatedEvent & Record<string, unknown> {
   const region = input.region ?? "us-east-1";
   return {
     version: "0",
-    id: crypto.randomUUID(),
+    id: input.id ?? crypto.randomUUID(),
     "detail-type": "Object Created",
     source: "aws.s3",
     account: "000000000000",
@@ -89,7 +91,7 @@ export function objectCreatedEvent(input: {
         ...(input.versionId ? { "version-id": input.versionId } : {}),
         sequencer: input.sequencer,
       },
-      "request-id": crypto.randomUUID(),
+      "request-id": input.id ?? crypto.randomUUID(),
       requester: "000000000000",
       reason: "PutObject",
     },

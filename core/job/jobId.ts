@@ -28,7 +28,9 @@ export function sourceIdFor(source: Pick<Source, "bucket" | "key">): string {
 /**
  * A new job id for a replay of a job or a retract of a key: random, so running the same replay
  * twice gives two jobs, and never the id of a delivery (no duplicate check can take it for one).
+ * With a `basis` (on a stage: the committed version it acts on) the same request gives the same
+ * id, which names its execution, so Step Functions starts a command typed twice only once.
  */
-export function reprocessJobId(kind: "replay" | "retract", subject: string): string {
-  return `job-${digest(kind, subject, crypto.randomUUID()).slice(0, 20)}`;
+export function reprocessJobId(kind: "replay" | "retract", subject: string, basis?: string): string {
+  return `job-${digest(kind, subject, basis === undefined ? crypto.randomUUID() : `basis:${basis}`).slice(0, 20)}`;
 }

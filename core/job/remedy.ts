@@ -31,8 +31,8 @@ export function remedy(
 ): Remedy {
   if (terminal) {
     // Past extract the file has a bronze copy: when the contract was wrong, not the file, a replay
-    // re-reads it under the fixed config (a local command: etl replay has no --stage yet).
-    const replayable = step !== "extract" && upload === "run";
+    // re-reads it under the fixed config (locally, or on the stage with etl replay --stage).
+    const replayable = step !== "extract";
     return {
       redrivable: false,
       command: `etl ${upload} <fixed file> --key ${job.sourceKey}${stateDirArg}`,

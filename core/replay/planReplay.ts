@@ -5,7 +5,7 @@ import { objectCreatedEvent, type ObjectCreatedEvent } from "../events/objectCre
 import { reprocessJobId, sourceIdFor } from "../job/jobId.ts";
 import type { JobRecord } from "../job/jobRecord.ts";
 import { archivedKey, lake } from "../lake/layout.ts";
-import type { ReprocessServices } from "./services.ts";
+import type { PlanOptions, ReprocessServices } from "./services.ts";
 
 /** What to replay: one job, or the current version of every key of a dataset whose job started in [since, until). */
 export type ReplaySelection = { jobId: string } | { dataset: string; since?: string; until?: string };
@@ -38,13 +38,13 @@ export type ReplayPlan = { replays: PlannedReplay[]; skipped: SkippedReplay[] };
  * guard puts it in that version's place: it re-commits the committed version (replacing its
  * rows), and one of a version a newer upload replaced ends SUPERSEDED (flagged here).
  */
-export async function planReplay(s: ReprocessServices, selection: ReplaySelection): Promise<ReplayPlan> {
+export async function planReplay(s: ReprocessServices, selection: ReplaySelection, options: PlanOptions = {}): Promise<ReplayPlan> {
   if ("jobId" in selection) {
     const job = await s.jobs.get(selection.jobId);
-    if (!job) throw new ReprocessRefusedError(`no job ${selection.jobId}; etl jobs lists them`);
-    const problem = notReplayable(job);
+    if (!job) throw new ReprocessRefusedError(`no job ${selection.jobId}; etl jobs${options.target ?? ""} lists them`);
+    const problem = notReplayable(job, options.target ?? "");
     if (problem) throw new ReprocessRefusedError(`job ${job.job_id} cannot be replayed: ${problem}`);
-    const planned = await plan(s, job);
+    const planned = await plan(s, job, options);
     if ("reason" in planned) throw new ReprocessRefusedError(`job ${job.job_id} cannot be replayed: ${planned.reason}`);
     return { replays: [planned], skipped: [] };
   }
@@ -56,8 +56,8 @@ export async function planReplay(s: ReprocessServices, selection: ReplaySelectio
   const replays: PlannedReplay[] = [];
   const skipped: SkippedReplay[] = [];
   for (const job of [...newest.values()].sort((a, b) => a.source.key.localeCompare(b.source.key))) {
-    const problem = notReplayable(job);
-    const planned = problem ? { reason: problem } : await plan(s, job);
+    const problem = notReplayable(job, options.target ?? "");
+    const planned = problem ? { reason: problem } : await plan(s, job, options);
     if ("reason" in planned) skipped.push({ key: job.source.key, job: job.job_id, reason: planned.reason });
     else replays.push(planned);
   }
@@ -69,13 +69,13 @@ function order(job: JobRecord): string {
   return orderingKey(job.source.sequencer) + (job.retracted ? "R" : "");
 }
 
-function notReplayable(job: JobRecord): string | undefined {
+function notReplayable(job: JobRecord, target: string): string | undefined {
   if (job.retracted) return `it retracted ${job.source.key}; upload the file again to bring its rows back`;
-  if (job.status === "RUNNING") return `it is still running (or was interrupted: etl redrive ${job.job_id})`;
+  if (job.status === "RUNNING") return `it is still running (or was interrupted: etl redrive ${job.job_id}${target})`;
   return undefined;
 }
 
-async function plan(s: ReprocessServices, job: JobRecord): Promise<PlannedReplay | { reason: string }> {
+async function plan(s: ReprocessServices, job: JobRecord, options: PlanOptions): Promise<PlannedReplay | { reason: string }> {
   const { ETL_LAKE_BUCKET: lakeBucket, ETL_RAW_BUCKET: rawBucket } = s.settings;
   const version = orderingKey(job.source.sequencer);
   const bronze = { bucket: lakeBucket, key: lake.bronze(job.dataset, job.job_id, job.source.key) };
@@ -91,7 +91,8 @@ async function plan(s: ReprocessServices, job: JobRecord): Promise<PlannedReplay
     }
   }
   const committed = await s.outputs.source(job.dataset, sourceIdFor(job.source));
-  const jobId = reprocessJobId("replay", job.job_id);
+  // Idempotent: the same replay of the same committed state (none when the job never committed).
+  const jobId = reprocessJobId("replay", job.job_id, options.idempotent ? (committed ? `${committed.job_id}@${committed.sequencer}` : "") : undefined);
   const event = objectCreatedEvent({
     bucket: job.source.bucket,
     key: job.source.key,
@@ -99,6 +100,9 @@ async function plan(s: ReprocessServices, job: JobRecord): Promise<PlannedReplay
     etag: info.etag,
     sequencer: job.source.sequencer ?? "",
     versionId: job.source.versionId,
+    // Nothing of it drawn now: a replay typed again on a stage is the same StartExecution input.
+    id: jobId,
+    time: new Date(job.started_at),
   });
   return {
     jobId,

@@ -3,7 +3,7 @@ import { ReprocessRefusedError } from "../errors.ts";
 import { objectCreatedEvent, type ObjectCreatedEvent } from "../events/objectCreated.ts";
 import { reprocessJobId, sourceIdFor } from "../job/jobId.ts";
 import type { SourceRecord } from "../io/outputTable.ts";
-import type { ReprocessServices } from "./services.ts";
+import type { PlanOptions, ReprocessServices } from "./services.ts";
 
 /** One planned retract: a new job committing an empty version of the key after its committed one. */
 export type PlannedRetract = {
@@ -25,7 +25,7 @@ export type PlannedRetract = {
  * just after it (core/commit/sequencer.ts `versionOrder`), so the guard lets it replace that
  * version, ends a replay of it SUPERSEDED, and lets any later upload replace the retract.
  */
-export async function planRetract(s: ReprocessServices, key: string, options: { erase: boolean }): Promise<PlannedRetract> {
+export async function planRetract(s: ReprocessServices, key: string, options: PlanOptions & { erase: boolean }): Promise<PlannedRetract> {
   const rawBucket = s.settings.ETL_RAW_BUCKET;
   const sourceId = sourceIdFor({ bucket: rawBucket, key });
   // The dataset the key maps to now, then every declared one (an uploader's metadata may have named another).
@@ -41,7 +41,7 @@ export async function planRetract(s: ReprocessServices, key: string, options: { 
     if (record) found = { dataset, record };
     if (found) break;
   }
-  if (!found) throw new ReprocessRefusedError(`no rows of ${key} in the lake: no version of it was committed (etl jobs lists the keys)`);
+  if (!found) throw new ReprocessRefusedError(`no rows of ${key} in the lake: no version of it was committed (etl jobs${options.target ?? ""} lists the keys)`);
   const { dataset, record } = found;
   if (!/^[0-9A-F]+$/.test(record.sequencer)) {
     throw new ReprocessRefusedError(`${key} is already retracted (by ${record.job_id}); upload it again to bring rows back`);
@@ -49,8 +49,12 @@ export async function planRetract(s: ReprocessServices, key: string, options: { 
   const of = await s.jobs.get(record.job_id);
   const jobs: string[] = [];
   for await (const job of s.jobs.ofDataset(dataset)) if (job.source.key === key) jobs.push(job.job_id);
-  const jobId = reprocessJobId("retract", key);
-  const event = objectCreatedEvent({ bucket: rawBucket, key, size: 0, etag: "", sequencer: record.sequencer, versionId: of?.source.versionId });
+  const jobId = reprocessJobId("retract", key, options.idempotent ? `${record.job_id}@${record.sequencer}` : undefined);
+  const event = objectCreatedEvent({ bucket: rawBucket, key, size: 0, etag: "", sequencer: record.sequencer, versionId: of?.source.versionId,
+    // Nothing of it drawn now: a retract typed again on a stage is the same StartExecution input.
+    id: jobId,
+    time: new Date(record.updated_at),
+  });
   return {
     jobId,
     dataset,

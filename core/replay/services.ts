@@ -16,3 +16,14 @@ export type ReprocessServices = {
   outputs: Pick<OutputTable, "source">;
   store: Pick<ObjectStore, "head">;
 };
+
+/** How a plan draws its job ids. */
+export type PlanOptions = {
+  /**
+   * The same request on the same committed version gets the same job id (on a stage it names
+   * the execution, so Step Functions starts a retyped command once); else random.
+   */
+  idempotent?: boolean;
+  /** What the commands a refusal names need appended (` --stage S` on a stage). */
+  target?: string;
+};

@@ -122,6 +122,9 @@ describe("etl retract: one source's rows leave silver, quarantine and gold; an e
 
   beforeAll(() => {
     expect(etl(["run", files.a, files.b, files.c, "--config", cfg, "--state-dir", state]).code).toBe(0);
+    // A dry run says what would go and retracts nothing: the retract below still finds the key committed.
+    const dry = etl(["retract", "incoming/orders-b.csv", "--dry-run", "--json", "--config", cfg, "--state-dir", state]);
+    expect(dry.json).toEqual([expect.objectContaining({ dryRun: true, key: "incoming/orders-b.csv", dataset: "orders", erase: true })]);
     const out = etl(["retract", "incoming/orders-b.csv", "--config", cfg, "--state-dir", state, "--json"]);
     expect(out.code).toBe(0);
     [retract] = out.json;

@@ -45,7 +45,10 @@ beforeAll(async () => {
   outputs = join(dir, "outputs.json");
   writeFileSync(
     outputs,
-    JSON.stringify({ stage: "test", region: "us-east-1", rawBucket: LOCAL_NAMES.rawBucket, lakeBucket: LOCAL_NAMES.lakeBucket, jobsTable: LOCAL_NAMES.jobsTable, stateMachine: STATE_MACHINE }),
+    JSON.stringify({ stage: "test", region: "us-east-1", rawBucket: LOCAL_NAMES.rawBucket, lakeBucket: LOCAL_NAMES.lakeBucket, jobsTable: LOCAL_NAMES.jobsTable,
+      outputsTable: LOCAL_NAMES.outputsTable,
+      stateMachine: STATE_MACHINE,
+    }),
   );
   env = {
     AWS_ENDPOINT_URL_S3: p.runtime.env.AWS_ENDPOINT_URL_S3,
@@ -57,6 +60,8 @@ beforeAll(async () => {
     ETL_RAW_BUCKET: "",
     ETL_LAKE_BUCKET: "",
     ETL_JOBS_TABLE: "",
+    ETL_OUTPUTS_TABLE: "",
+    ETL_STATE_MACHINE_ARN: "",
     AWS_REGION: "",
   };
 });
@@ -125,6 +130,108 @@ describe("etl redrive --stage", () => {
     const out = await stage(["redrive", redriven]);
     expect(out.code).toBe(2);
     expect(out.stderr.trim()).toBe(`etl redrive: job ${redriven} is SUCCESS: there is nothing to redrive`);
+    expect(sfn.calls.length).toBe(before);
+  });
+});
+
+/** The StartExecution calls the fake received since `from`, their input parsed as the state machine sees it. */
+const startsSince = (from: number) =>
+  sfn.calls
+    .slice(from)
+    .filter((c) => c.operation === "StartExecution")
+    .map((c) => ({ ...c.input, input: JSON.parse(String(c.input.input)) }));
+
+describe("etl replay --stage", () => {
+  it("--dry-run plans from the stage's tables and buckets and starts nothing", async () => {
+    const before = sfn.calls.length;
+    const out = await stage(["replay", redriven, "--dry-run", "--json"]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.json).toEqual([
+      expect.objectContaining({ dryRun: true, replayOf: redriven, dataset: "sales", key: "incoming/sales.csv", from: "bronze", wouldEnd: "SUCCESS" }),
+    ]);
+    const human = await stage(["replay", redriven, "--dry-run"]);
+    expect(human.stdout).toMatch(new RegExp(`^would replay ${redriven} {2}sales {2}incoming/sales.csv {2}version \\S+ {2}from bronze\\n$`));
+    expect(sfn.calls.length).toBe(before);
+  });
+
+  it("starts the replay on the stage's state machine, named by its job id, once however often it is typed; the local pipeline runs that input as a replay", async () => {
+    const before = sfn.calls.length;
+    const out = await stage(["replay", redriven, "--json"]);
+    expect(out.code, out.stderr).toBe(0);
+    const [started] = out.json;
+    const [call] = startsSince(before);
+    expect(call).toEqual({
+      stateMachineArn: STATE_MACHINE,
+      name: started.jobId,
+      input: expect.objectContaining({
+        "detail-type": "Object Created",
+        detail: expect.objectContaining({ bucket: { name: "etl-raw" }, object: expect.objectContaining({ key: "incoming/sales.csv" }) }),
+        replay: { jobId: started.jobId, of: redriven, dataset: "sales", from: { bucket: "etl-lake", key: expect.stringMatching(new RegExp(`^bronze/sales/${redriven}/`)) } },
+      }),
+    });
+    expect(started).toEqual({ jobId: started.jobId, executionArn: `arn:aws:states:us-east-1:000000000000:execution:${LOCAL_NAMES.stateMachine}:${started.jobId}`, started: true, follow: "etl jobs --stage test" });
+    expect(started.jobId).not.toBe(redriven);
+    // Typed again: the same name and input, which Step Functions answers with the same execution.
+    const again = await stage(["replay", redriven]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(`started ${started.jobId}  execution ${started.executionArn}\n`);
+    expect(again.stderr).toContain("follow it: etl jobs --stage test");
+    const starts = startsSince(before);
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toEqual(starts[0]);
+    // What the stage's state machine would run: the pipeline takes it as a replay of the job (the
+    // injected aggregate fault fails its first attempt; a redrive completes it).
+    await p.runtime.execute(call.input);
+    expect((await p.runtime.redrive(started.jobId)).outcome.status).toBe("SUCCEEDED");
+    const listed = (await stage(["jobs", "--json"])).json.find((j) => j.jobId === started.jobId);
+    expect(listed).toMatchObject({ status: "SUCCESS", replayOf: redriven, source: { key: "incoming/sales.csv" } });
+  }, 60_000);
+
+  it("an unknown job: says where to list them, starts nothing, exit 2", async () => {
+    const before = sfn.calls.length;
+    const out = await stage(["replay", "job-nosuch"]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("etl replay: no job job-nosuch; etl jobs --stage test lists them");
+    expect(sfn.calls.length).toBe(before);
+  });
+});
+
+describe("etl retract --stage", () => {
+  it("--dry-run says what would be retracted and erased, starting nothing", async () => {
+    const before = sfn.calls.length;
+    const out = await stage(["retract", "sales.csv", "--dry-run", "--json"]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.json).toEqual([{ dryRun: true, key: "incoming/sales.csv", dataset: "sales", of: expect.stringMatching(/^job-/), erase: true, jobs: expect.arrayContaining([redriven]) }]);
+    expect(sfn.calls.length).toBe(before);
+  });
+
+  it("starts the retract on the stage's state machine with the retract field; another request for the same key is the execution already started", async () => {
+    const before = sfn.calls.length;
+    const plan = (await stage(["retract", "incoming/sales.csv", "--dry-run", "--json"])).json[0];
+    const out = await stage(["retract", "incoming/sales.csv", "--json"]);
+    expect(out.code, out.stderr).toBe(0);
+    const [started] = out.json;
+    const [call] = startsSince(before);
+    expect(call).toMatchObject({
+      stateMachineArn: STATE_MACHINE,
+      name: started.jobId,
+      input: { detail: { object: { key: "incoming/sales.csv", size: 0 } }, retract: { jobId: started.jobId, dataset: "sales", of: plan.of, erase: true, jobs: plan.jobs } },
+    });
+    expect(started).toMatchObject({ started: true, follow: "etl jobs --stage test" });
+    const again = await stage(["retract", "incoming/sales.csv"]);
+    expect(again.stdout).toBe(`started ${started.jobId}  execution ${started.executionArn}\n`);
+    expect(startsSince(before).at(-1)).toEqual(call);
+    // --keep-raw is another input under the same name: Step Functions refuses it, the retract already runs.
+    const keep = await stage(["retract", "incoming/sales.csv", "--keep-raw"]);
+    expect(keep.code, keep.stderr).toBe(0);
+    expect(keep.stdout).toBe(`already started ${started.jobId}  execution ${started.executionArn}  (etl job ${started.jobId} --stage test shows it)\n`);
+  });
+
+  it("a key with nothing committed: exit 2, nothing started", async () => {
+    const before = sfn.calls.length;
+    const out = await stage(["retract", "incoming/nosuch.csv"]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("no rows of incoming/nosuch.csv in the lake: no version of it was committed (etl jobs --stage test lists the keys)");
     expect(sfn.calls.length).toBe(before);
   });
 });
