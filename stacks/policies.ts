@@ -189,6 +189,8 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       { actions: ["dynamodb:Query"], resources: [`${table}/index/${JOBS_BY_STATUS_INDEX}`] },
       { actions: ["dynamodb:UpdateItem"], resources: [table] },
       ...alert,
+      // In SPICE mode: the refreshes publishes left pending, and the job history's (core/catalog/spiceRefresh.ts).
+      ...(arns.quicksightDataSetsArn ? [guard(["UpdateItem"]), { actions: ["quicksight:CreateIngestion"], resources: [arns.quicksightDataSetsArn] }] : []),
     ],
   };
 }

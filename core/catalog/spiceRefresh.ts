@@ -3,7 +3,10 @@
  * Enterprise edition (8 on Standard), API calls included. Publishing gold after every upload
  * would exhaust it by mid-morning, so refreshes are coalesced: at most one per dataset per
  * interval, 45 minutes by default (24 h / 45 min = 32). A publish inside the interval leaves the
- * dataset `pending`; the next publish past the interval refreshes it with everything since.
+ * dataset `pending`; the next publish past the interval refreshes it with everything since, and
+ * the hourly sweep refreshes a dataset still pending once its interval has passed, so the last
+ * changes of a day never wait for the next day's first publish. The job history dataset (`jobs`)
+ * changes with every job: the sweep refreshes it once per interval at most (24 a day).
  */
 export const SPICE_DAILY_INGESTIONS = 32;
 

@@ -249,9 +249,10 @@ export class OutputTable {
   /**
    * Claims a SPICE refresh of the dataset at `now` if the last one ran at `cutoff` or before (or
    * never): true means this caller refreshes; false leaves the dataset marked pending for the
-   * next publish past the interval. One conditional write: concurrent publishers refresh once.
+   * next claim past the interval. One conditional write: concurrent publishers refresh once.
+   * With `pendingOnly` (the sweep's trailing refresh) it claims only a dataset left pending.
    */
-  async claimRefresh(dataSetId: string, now: number, cutoff: number): Promise<boolean> {
+  async claimRefresh(dataSetId: string, now: number, cutoff: number, o: { pendingOnly?: boolean } = {}): Promise<boolean> {
     const Key = { id: outputId.spice(dataSetId) };
     try {
       await this.db.send(
@@ -259,16 +260,24 @@ export class OutputTable {
           TableName: this.table,
           Key,
           UpdateExpression: "SET last_at = :now, pending = :no, updated_at = :iso",
-          ConditionExpression: "attribute_not_exists(last_at) OR last_at <= :cutoff",
-          ExpressionAttributeValues: { ":now": now, ":no": false, ":cutoff": cutoff, ":iso": new Date(now).toISOString() },
+          ConditionExpression: o.pendingOnly ? "pending = :yes AND last_at <= :cutoff" : "attribute_not_exists(last_at) OR last_at <= :cutoff",
+          ExpressionAttributeValues: {
+            ":now": now,
+            ":no": false,
+            ":cutoff": cutoff,
+            ":iso": new Date(now).toISOString(),
+            ...(o.pendingOnly ? { ":yes": true } : {}),
+          },
         }),
       );
       return true;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      await this.db.send(
-        new UpdateCommand({ TableName: this.table, Key, UpdateExpression: "SET pending = :yes", ExpressionAttributeValues: { ":yes": true } }),
-      );
+      if (!o.pendingOnly) {
+        await this.db.send(
+          new UpdateCommand({ TableName: this.table, Key, UpdateExpression: "SET pending = :yes", ExpressionAttributeValues: { ":yes": true } }),
+        );
+      }
       return false;
     }
   }

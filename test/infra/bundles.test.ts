@@ -52,7 +52,7 @@ describe("per-function bundles", () => {
   );
 
   it("leaves out what a step does not call: sweep has no S3, only load has Glue, only the reporting steps SNS", async () => {
-    expect((await bundled("sweep")).clients).toEqual(new Set(["client-dynamodb", "client-sns"]));
+    expect((await bundled("sweep")).clients).toEqual(new Set(["client-dynamodb", "client-sns", "client-quicksight"]));
     expect((await bundled("extract")).clients).toEqual(new Set(["client-s3", "client-dynamodb"]));
   }, 60_000);
 });

@@ -294,8 +294,10 @@ describe("SPICE refresh grants", () => {
   });
   const dataset = "arn:aws:quicksight:eu-west-1:111122223333:dataset/etl-prod-gold_daily_sales_summary";
 
-  it("let only load refresh the pipeline's own datasets, and only in SPICE mode", () => {
-    expect(FUNCTION_NAMES.filter((n) => isAllowed(spice[n], "quicksight:CreateIngestion", dataset))).toEqual(["load"]);
+  it("let only load and the sweep (trailing refreshes) refresh the pipeline's own datasets, and only in SPICE mode", () => {
+    expect(FUNCTION_NAMES.filter((n) => isAllowed(spice[n], "quicksight:CreateIngestion", dataset))).toEqual(["load", "sweep"]);
+    expect(isAllowed(spice.sweep, "dynamodb:UpdateItem", OUTPUTS)).toBe(true);
+    expect(isAllowed(permissions.sweep, "dynamodb:UpdateItem", OUTPUTS)).toBe(false);
     expect(isAllowed(spice.load, "quicksight:CreateIngestion", "arn:aws:quicksight:eu-west-1:111122223333:dataset/other-gold")).toBe(false);
     expect(isAllowed(spice.load, "dynamodb:UpdateItem", OUTPUTS)).toBe(true);
     expect(FUNCTION_NAMES.filter((n) => permissions[n].some((p) => p.actions.some((a) => a.startsWith("quicksight:"))))).toEqual([]);

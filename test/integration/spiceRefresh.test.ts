@@ -4,6 +4,11 @@ import { localResourceArns } from "../../local/iam/principals.ts";
 import { functionPermissions } from "../../stacks/policies.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refreshSpice } from "../../core/io/spiceRefresh.ts";
+import { outputId } from "../../core/io/outputTable.ts";
+import { sweepEvent } from "../../core/job/sweep.ts";
+import { LOCAL_NAMES } from "../../local/localEnv.ts";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { dynamoClient } from "../../core/io/clients.ts";
 import { getServices } from "../../functions/services.ts";
 import { startQuickSight, type QuickSightServer } from "../../local/quicksight/quicksightServer.ts";
 import { startPipeline, type TestPipeline } from "../helpers/pipeline.ts";
@@ -66,5 +71,35 @@ describe("SPICE refreshes after publishing", () => {
     expect(outcomes.reduce((n, o) => n + o.refreshed.length, 0)).toBe(6);
     expect(outcomes.reduce((n, o) => n + o.deferred.length, 0)).toBe(20 * 2 - 6);
     expect(qs.ingestions.every((i) => i.accountId === ACCOUNT)).toBe(true);
+  });
+
+  it("the sweep runs the refreshes publishes left pending once their interval passed, and the job history's, each once", async () => {
+    const { handler } = await import("../../functions/sweep.ts");
+    const gold = config.gold.map((m) => `etl-dev-gold_${m.name}`);
+    // The first test's second and third uploads published inside the interval: every gold dataset is pending.
+    const outcome = await refreshSpice(client, getServices().outputs, { accountId: ACCOUNT, dataSetIds: gold, intervalMinutes: 45 });
+    expect(outcome).toEqual({ refreshed: [], deferred: gold });
+    const before = new Map(await Promise.all([...gold, "etl-dev-jobs"].map(async (id) => [id, await count(id)] as const)));
+
+    // Inside the interval the sweep leaves the pending dataset alone, and takes the job history's first refresh.
+    await handler(sweepEvent(6 * 3600));
+    for (const id of gold) expect(await count(id)).toBe(before.get(id));
+    expect(await count("etl-dev-jobs")).toBe(before.get("etl-dev-jobs")! + 1);
+
+    // 46 minutes later (the records' last refresh moved back): each pending dataset is refreshed once.
+    const db = dynamoClient();
+    for (const id of [...gold, "etl-dev-jobs"]) {
+      await db.send(
+        new UpdateCommand({ TableName: LOCAL_NAMES.outputsTable, Key: { id: outputId.spice(id) }, UpdateExpression: "SET last_at = last_at - :d", ExpressionAttributeValues: { ":d": 46 * 60_000 } }),
+      );
+    }
+    db.destroy();
+    await handler(sweepEvent(6 * 3600));
+    for (const id of gold) expect(await count(id)).toBe(before.get(id)! + 1);
+    expect(await count("etl-dev-jobs")).toBe(before.get("etl-dev-jobs")! + 2);
+    // Nothing left pending, the job history refreshed within the interval: a second sweep refreshes nothing.
+    await handler(sweepEvent(6 * 3600));
+    for (const id of gold) expect(await count(id)).toBe(before.get(id)! + 1);
+    expect(await count("etl-dev-jobs")).toBe(before.get("etl-dev-jobs")! + 2);
   });
 });
