@@ -101,21 +101,7 @@ export class OutputTable {
    * false means another job got there first and the caller reads again.
    */
   async replaceSource(expected: SourceRecord | undefined, next: Omit<SourceRecord, "updated_at" | "rev">): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...next, rev: (expected?.rev ?? 0) + 1, updated_at: new Date().toISOString() },
-          ...(expected
-            ? { ConditionExpression: "rev = :rev", ExpressionAttributeValues: { ":rev": expected.rev } }
-            : { ConditionExpression: "attribute_not_exists(id)" }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return this.replaceRevised(expected, next);
   }
 
   /** Marks the job's version committed with the partitions it changed; false when a newer version took the key meanwhile. */
@@ -229,21 +215,7 @@ export class OutputTable {
    * per generation. False means another compaction or retirement got there first.
    */
   async replaceCompaction(expected: CompactionRecord | undefined, next: Omit<CompactionRecord, "updated_at" | "rev">): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...next, rev: (expected?.rev ?? 0) + 1, updated_at: new Date().toISOString() },
-          ...(expected
-            ? { ConditionExpression: "rev = :rev", ExpressionAttributeValues: { ":rev": expected.rev } }
-            : { ConditionExpression: "attribute_not_exists(id)" }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return this.replaceRevised(expected, next);
   }
 
   /**
@@ -308,6 +280,25 @@ export class OutputTable {
       return { won: true, replaced: out.Attributes ? v.parse(PublishedRecordSchema, out.Attributes) : undefined };
     } catch (error) {
       if (isConditionFailure(error)) return { won: false };
+      throw error;
+    }
+  }
+
+  /** Puts `next` with the revision after `expected`'s, only if the stored item is still `expected` (or absent when none). */
+  private async replaceRevised(expected: { rev: number } | undefined, next: { id: string }): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...next, rev: (expected?.rev ?? 0) + 1, updated_at: new Date().toISOString() },
+          ...(expected
+            ? { ConditionExpression: "rev = :rev", ExpressionAttributeValues: { ":rev": expected.rev } }
+            : { ConditionExpression: "attribute_not_exists(id)" }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
