@@ -6,7 +6,7 @@ import type { CommandModule } from "../main.ts";
 import { withCommonOptions, withWriterOptions } from "../options.ts";
 import { UsageError } from "../usageError.ts";
 import { openWriter, type WriterOptions } from "../writerSession.ts";
-import { printStarted, stageReprocessServices, startOnStage, type StartedOnStage } from "../stage/reprocessOnStage.ts";
+import { printStarted, REPROCESS_STAGE_NAMES, stageReprocessServices, startOnStage, type StartedOnStage } from "../stage/reprocessOnStage.ts";
 import { stageArg, withStageOptions } from "../stage/stageOptions.ts";
 import type { StageOptions } from "../stage/stageOutputs.ts";
 import { openStage } from "../stage/stageServices.ts";
@@ -127,7 +127,7 @@ async function replayOnStage(jobId: string | undefined, opts: ReplayOptions & { 
 
 const command: CommandModule = {
   configure(cmd: Command, finish) {
-    withStageOptions(withWriterOptions(withCommonOptions(cmd)), ["rawBucket", "lakeBucket", "jobsTable", "outputsTable", "stateMachine"])
+    withStageOptions(withWriterOptions(withCommonOptions(cmd)), REPROCESS_STAGE_NAMES)
       .description("Re-process a job's version from bronze (or the archive) as a new job, e.g. after a contract fix.")
       .argument("[jobId]", "the job whose version to replay (as etl jobs prints it)")
       .option("--dataset <name>", "replay the newest version of every key of this declared dataset")

@@ -7,7 +7,7 @@ import type { CommandModule } from "../main.ts";
 import { withCommonOptions, withWriterOptions } from "../options.ts";
 import { UsageError } from "../usageError.ts";
 import { openWriter, type WriterOptions } from "../writerSession.ts";
-import { printStarted, stageReprocessServices, startOnStage } from "../stage/reprocessOnStage.ts";
+import { printStarted, REPROCESS_STAGE_NAMES, stageReprocessServices, startOnStage } from "../stage/reprocessOnStage.ts";
 import { stageArg, withStageOptions } from "../stage/stageOptions.ts";
 import type { StageOptions } from "../stage/stageOutputs.ts";
 import { openStage } from "../stage/stageServices.ts";
@@ -77,7 +77,7 @@ async function retractOnStage(key: string, opts: RetractOptions & { stage: strin
 
 const command: CommandModule = {
   configure(cmd: Command, finish) {
-    withStageOptions(withWriterOptions(withCommonOptions(cmd)), ["rawBucket", "lakeBucket", "jobsTable", "outputsTable", "stateMachine"])
+    withStageOptions(withWriterOptions(withCommonOptions(cmd)), REPROCESS_STAGE_NAMES)
       .description("Remove one source key's rows from silver and quarantine and recompute its gold (a withdrawal or an erasure).")
       .argument("<key>", "the raw key, incoming/… (the incoming/ prefix may be left out)")
       .option("--keep-raw", "keep the key's bronze and archived copies (default: an erasure removes them, every version)", false)

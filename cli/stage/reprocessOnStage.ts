@@ -1,3 +1,4 @@
+import type { StageName } from "./stageOutputs.ts";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { EtlConfig } from "../../core/config/defineConfig.ts";
 import type { ObjectCreatedEvent } from "../../core/events/objectCreated.ts";
@@ -7,6 +8,9 @@ import { FAILED_JOB_TTL_DAYS } from "../../core/job/retention.ts";
 import type { ReprocessServices } from "../../core/replay/services.ts";
 import { stageArg } from "./stageOptions.ts";
 import { stageFailure, type StageServices } from "./stageServices.ts";
+
+/** The stage resources a replay or a retract plans with and starts on: the options they offer. */
+export const REPROCESS_STAGE_NAMES: StageName[] = ["rawBucket", "lakeBucket", "jobsTable", "outputsTable", "stateMachine"];
 
 /**
  * What `etl replay` and `etl retract` plan with on a stage: its jobs and outputs tables and its
