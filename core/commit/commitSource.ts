@@ -4,6 +4,7 @@ import { parse } from "valibot";
 import { lake } from "../lake/layout.ts";
 import { SourceManifestSchema, type PartitionVersion, type SourceManifest } from "../pointers.ts";
 import { rewritePartition, type CompactionContext } from "../compact/rewritePartition.ts";
+import { inParallel } from "../inParallel.ts";
 
 /** One version of a source key, staged and ready to commit. */
 export type StagedVersion = {
@@ -52,7 +53,7 @@ export async function commitSource(v: StagedVersion): Promise<CommitOutcome> {
     return { outcome: "superseded", partitions: [...undone, ...(await bump(v, again))] };
   }
 
-  for (const [i, key] of own.entries()) await store.copy({ bucket, key: staged[i] }, { bucket, key });
+  await inParallel(own, (key, i) => store.copy({ bucket, key: staged[i] }, { bucket, key }));
   // A retired manifest is gone only once a newer version completed its commit: its objects went with it.
   const retired = (await Promise.all(record.retire.map((key) => store.getJson({ bucket, key }))))
     .filter((m) => m !== undefined)
@@ -106,8 +107,9 @@ async function claim({ outputs, sequencer, manifest }: StagedVersion): Promise<S
  */
 async function undo(v: StagedVersion): Promise<PartitionVersion[]> {
   const { store, bucket, manifest } = v;
-  const present: string[] = [];
-  for (const key of [...manifest.silver, ...manifest.quarantine]) if (await store.head({ bucket, key })) present.push(key);
+  const own = [...manifest.silver, ...manifest.quarantine];
+  const heads = await inParallel(own, (key) => store.head({ bucket, key }));
+  const present = own.filter((_, i) => heads[i]);
   await store.delete(bucket, present);
   const compacted = await dropFromCompacted(v, manifest.partitions, [manifest.jobId]);
   const partitions = manifest.partitions.filter(
@@ -136,7 +138,5 @@ function intentRef({ bucket, manifest }: StagedVersion) {
 }
 
 async function bump({ outputs, manifest }: StagedVersion, partitions: readonly string[]): Promise<PartitionVersion[]> {
-  const versions: PartitionVersion[] = [];
-  for (const partition of partitions) versions.push({ partition, version: await outputs.bumpPartition(manifest.dataset, partition) });
-  return versions;
+  return outputs.bumpPartitions(manifest.dataset, partitions);
 }

@@ -73,8 +73,7 @@ export async function conformSilver(c: ConformInput, own: readonly string[] = []
     // A file another pass rewrote first is bumped by that pass.
     if (wrote) rewritten.add(partitionOf(key)!);
   }
-  const bumped: PartitionVersion[] = [];
-  for (const partition of [...rewritten].sort()) bumped.push({ partition, version: await c.outputs.bumpPartition(c.dataset, partition) });
+  const bumped = await c.outputs.bumpPartitions(c.dataset, [...rewritten].sort());
   if (pass) await c.outputs.markConformed(c.dataset, latest.version);
   return bumped;
 }

@@ -34,7 +34,8 @@ export type PublishOutcome = { published: boolean; replaced?: PublishedRecord };
 export async function publishLatest(p: Publication): Promise<PublishOutcome> {
   const claim = await p.outputs.claimPublished({ id: p.id, version: p.version, job_id: p.jobId, ...(p.from ? { from: p.from } : {}) });
   if (!claim.won) return { published: false };
-  let record = await current(p);
+  // A newer version claimed since is found by the check after the put, which then puts that one.
+  let record = claim.claimed;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (!(await put(p, record))) {
       record = await current(p);

@@ -4,6 +4,7 @@ import type { ObjectStore } from "../io/objectStore.ts";
 import { lake, partitionOf } from "../lake/layout.ts";
 import type { SourceManifest } from "../pointers.ts";
 import { SCHEMA_VERSION_METADATA } from "./conformSilver.ts";
+import { inParallel } from "../inParallel.ts";
 
 /** The silver and quarantine files clean wrote on local disk for one version of a source key. */
 export type LocalOutputs = {
@@ -26,17 +27,17 @@ export type LocalOutputs = {
  */
 export async function stageSource(o: LocalOutputs): Promise<SourceManifest> {
   const manifest: SourceManifest = { jobId: o.jobId, dataset: o.dataset, sourceId: o.sourceId, silver: [], quarantine: [], partitions: [] };
-  const partitions = new Set<string>();
-  for (const file of await listFiles(o.silverDir)) {
+  const files = (await listFiles(o.silverDir)).map((file) => {
     const rel = relative(o.silverDir, file);
     const partition = partitionOf(rel);
     if (!partition) throw new Error(`Silver file ${rel} has no year=/month=/day= partition`);
-    const key = lake.silver(o.dataset, partition, o.jobId, rel.slice(partition.length + 1));
-    // The commit's copy keeps the metadata: the committed object says which types it has.
-    await o.store.upload(file, { bucket: o.bucket, key: lake.staged(o.jobId, key) }, { metadata: { [SCHEMA_VERSION_METADATA]: String(o.schemaVersion) } });
-    manifest.silver.push(key);
-    partitions.add(partition);
-  }
+    return { file, partition, key: lake.silver(o.dataset, partition, o.jobId, rel.slice(partition.length + 1)) };
+  });
+  // The commit's copy keeps the metadata: the committed object says which types it has.
+  const metadata = { [SCHEMA_VERSION_METADATA]: String(o.schemaVersion) };
+  await inParallel(files, (f) => o.store.upload(f.file, { bucket: o.bucket, key: lake.staged(o.jobId, f.key) }, { metadata }));
+  manifest.silver = files.map((f) => f.key);
+  const partitions = new Set(files.map((f) => f.partition));
   if (o.quarantineFile) {
     const key = lake.quarantine(o.dataset, o.sourceId, o.jobId);
     await o.store.upload(o.quarantineFile, { bucket: o.bucket, key: lake.staged(o.jobId, key) });

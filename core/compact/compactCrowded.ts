@@ -2,6 +2,7 @@ import { lake } from "../lake/layout.ts";
 import type { PartitionVersion } from "../pointers.ts";
 import { needsCompaction } from "./compactionPlan.ts";
 import { rewritePartition, type CompactionContext } from "./rewritePartition.ts";
+import { inParallel } from "../inParallel.ts";
 
 /**
  * Automatic compaction, run by clean right after a commit: each partition the commit changed that
@@ -15,12 +16,17 @@ export async function compactCrowded(
   c: CompactionContext,
   o: { dataset: string; maxFiles: number; targetBytes: number; partitions: readonly PartitionVersion[] },
 ): Promise<{ partitions: PartitionVersion[]; compacted: number }> {
-  let compacted = 0;
-  const partitions: PartitionVersion[] = [];
-  for (const p of o.partitions) {
+  // The checks side by side; the rewrites one at a time, each holding a DuckDB engine of the function's size.
+  const due = await inParallel(o.partitions, async (p) => {
     const keys = await c.store.list(c.bucket, `${lake.silverPrefix(o.dataset)}${p.partition}/`);
     const crowded = needsCompaction(keys, o.maxFiles);
-    if (!crowded && (await c.outputs.compaction(o.dataset, p.partition))?.state !== "publishing") {
+    return { crowded, unfinished: !crowded && (await c.outputs.compaction(o.dataset, p.partition))?.state === "publishing" };
+  });
+  let compacted = 0;
+  const partitions: PartitionVersion[] = [];
+  for (const [i, p] of o.partitions.entries()) {
+    const { crowded, unfinished } = due[i];
+    if (!crowded && !unfinished) {
       partitions.push(p);
       continue;
     }

@@ -37,7 +37,7 @@ export type StageInput = {
  * queries for a quarter of days took 2.4 s at 1M rows); the silver of all of them is on disk at
  * once, downloaded and the results uploaded a few at a time. A partition left without silver rows
  * (a re-upload moved them) is listed with no staged object: its gold goes too. A partition inside
- * a compaction's window is not computed at all (downloadPartition): the compaction's recompute is.
+ * a compaction's window is not computed at all (downloadPartitions): the compaction's recompute is.
  */
 export async function stagePartitions(input: StageInput): Promise<AggregateManifest & { skipped: number }> {
   const manifest: AggregateManifest = { jobId: input.jobId, gold: [] };
@@ -51,10 +51,9 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
     // Each partition's version is read before its files are listed, so its rows are at least that new.
     // A folder of its own per partition: days hold files of the same names, and the partition's
     // index as the folder name tells buildGoldPartitions which partition a row belongs to.
-    const units = await inParallel(work, async ({ silverPrefix }, n) => {
-      const version = await silverVersion(input, silverPrefix, mine);
-      return { version, files: await downloadPartition(input, silverPrefix, join(dir, "silver", String(n))) };
-    });
+    const versions = await silverVersions(input, work.map((w) => w.partition), mine);
+    const downloaded = await downloadPartitions(input, work.map((w, n) => ({ silverPrefix: w.silverPrefix, dir: join(dir, "silver", String(n)) })));
+    const units = work.map((_, n) => ({ version: versions[n], files: downloaded[n] }));
     inWindow = units.filter((u) => !u.files).length;
     const engine = await Engine.open(input.engine(dir));
     try {
@@ -90,38 +89,47 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
   return { ...manifest, skipped: input.partitions.length - mine.length + inWindow };
 }
 
-/** The silver version of a gold partition: the counter of its day, month or year (core/io/outputTable.ts). */
-async function silverVersion(input: StageInput, silverPrefix: string, mine: readonly PartitionVersion[]): Promise<number> {
-  const partition = silverPrefix.replace(/\/$/, "");
-  const own = mine.find((p) => p.partition === partition);
-  if (own) return own.version;
-  return (await input.outputs.partitionVersions(input.dataset, [partition])).get(partition) ?? 0;
+/** The silver version of each gold partition: the counter of its day, month or year (core/io/outputTable.ts). */
+async function silverVersions(input: StageInput, partitions: readonly string[], mine: readonly PartitionVersion[]): Promise<number[]> {
+  const own = new Map(mine.map((p) => [p.partition, p.version]));
+  const read = await input.outputs.partitionVersions(input.dataset, partitions.filter((p) => !own.has(p)));
+  return partitions.map((p) => own.get(p) ?? read.get(p) ?? 0);
 }
 
 /**
- * Downloads a gold partition's silver from outside any compaction's window (docs/gold.md, "The
+ * Downloads each gold partition's silver from outside any compaction's window (docs/gold.md, "The
  * window"): the compaction records of its days are read before the listing and again after the
  * downloads. A generation claimed in between (a record's `rev` moved) may have been listed half
  * copied in: list again. A record `publishing` at either read is a compaction between its
  * copy-in and its deletes, or one killed there: undefined, the partition is left to it, as to a
  * newer version. Finishing it here would need silver writes and deletes aggregate has no grant
  * for; the compaction (or whoever finishes a killed one: core/compact/rewritePartition.ts) bumps
- * the version after its deletes and the gold computed after that is the one published.
+ * the version after its deletes and the gold computed after that is the one published. The
+ * records of all the partitions are read together, once before and once after all the downloads.
  */
-async function downloadPartition(input: StageInput, silverPrefix: string, dir: string): Promise<string[] | undefined> {
-  const days = daysUnder(silverPrefix.replace(/\/$/, ""));
-  for (;;) {
-    const before = await input.outputs.compactions(input.dataset, days);
-    if (publishing(before)) return undefined;
-    const files = await downloadListed(input, silverPrefix, dir);
-    const after = await input.outputs.compactions(input.dataset, days);
-    if (publishing(after)) return undefined;
-    if (days.every((day) => before.get(day)?.rev === after.get(day)?.rev)) return files;
-    await rm(dir, { recursive: true, force: true });
+async function downloadPartitions(input: StageInput, units: readonly { silverPrefix: string; dir: string }[]): Promise<(string[] | undefined)[]> {
+  const days = units.map((u) => daysUnder(u.silverPrefix.replace(/\/$/, "")));
+  const records = (of: readonly number[]) => input.outputs.compactions(input.dataset, [...new Set(of.flatMap((n) => days[n]))]);
+  const inWindow = (n: number, r: Map<string, CompactionRecord>) => days[n].some((day) => r.get(day)?.state === "publishing");
+  const result: (string[] | undefined)[] = new Array(units.length);
+  let pending = units.map((_, n) => n);
+  while (pending.length) {
+    const before = await records(pending);
+    const files = await inParallel(pending, (n) => (inWindow(n, before) ? Promise.resolve(undefined) : downloadListed(input, units[n].silverPrefix, units[n].dir)));
+    const after = await records(pending);
+    const again: number[] = [];
+    for (const [i, n] of pending.entries()) {
+      if (!files[i] || inWindow(n, after)) result[n] = undefined;
+      else if (days[n].every((day) => before.get(day)?.rev === after.get(day)?.rev)) result[n] = files[i];
+      else {
+        await rm(units[n].dir, { recursive: true, force: true });
+        again.push(n);
+      }
+    }
+    pending = again;
   }
+  return result;
 }
-
-const publishing = (records: Map<string, CompactionRecord>) => [...records.values()].some((r) => r.state === "publishing");
 
 async function downloadListed(input: StageInput, silverPrefix: string, dir: string): Promise<string[]> {
   const keys = await input.store.list(input.lakeBucket, `${lake.silverPrefix(input.dataset)}${silverPrefix}`);

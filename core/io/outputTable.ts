@@ -2,6 +2,7 @@ import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDo
 import * as v from "valibot";
 import { coarserPartitions } from "../lake/layout.ts";
 import { isConditionFailure } from "./conditionFailure.ts";
+import { inParallel } from "../inParallel.ts";
 
 /** The item ids of the outputs table: one per output that several jobs may write. */
 export const outputId = {
@@ -132,6 +133,16 @@ export class OutputTable {
 
   /** Counts a change of a silver partition's rows; returns the partition's new version. */
   async bumpPartition(dataset: string, partition: string): Promise<number> {
+    const [bumped] = await this.bumpPartitions(dataset, [partition]);
+    return bumped.version;
+  }
+
+  /**
+   * Counts a change of the rows of each partition; returns their new versions, in order. The
+   * months and years holding them have counters too (monthly and yearly gold is versioned by
+   * them): each is bumped once, after the days, however many of its days changed.
+   */
+  async bumpPartitions(dataset: string, partitions: readonly string[]): Promise<{ partition: string; version: number }[]> {
     const bump = async (p: string) => {
       const out = await this.db.send(
         new UpdateCommand({
@@ -143,12 +154,11 @@ export class OutputTable {
           ReturnValues: "UPDATED_NEW",
         }),
       );
-      return Number(out.Attributes?.version);
+      return { partition: p, version: Number(out.Attributes?.version) };
     };
-    const version = await bump(partition);
-    // The month and year holding the day have counters too: monthly and yearly gold is versioned by them.
-    for (const coarser of coarserPartitions(partition)) await bump(coarser);
-    return version;
+    const bumped = await inParallel(partitions, bump);
+    await inParallel([...new Set(partitions.flatMap(coarserPartitions))].filter((p) => !partitions.includes(p)), bump);
+    return bumped;
   }
 
   /** The current version of each partition (0 for one never changed), read consistently. */
@@ -262,22 +272,23 @@ export class OutputTable {
 
   /**
    * Records `version` as the one to publish, unless a newer one is recorded. Returns whether this
-   * version is (still) the one to publish, and the record it replaced. Equal versions come from
+   * version is (still) the one to publish, the record as written and the one it replaced. Equal versions come from
    * the same job running again.
    */
-  async claimPublished(record: Omit<PublishedRecord, "updated_at">): Promise<{ won: boolean; replaced?: PublishedRecord }> {
+  async claimPublished(record: Omit<PublishedRecord, "updated_at">): Promise<{ won: true; claimed: PublishedRecord; replaced?: PublishedRecord } | { won: false; replaced?: undefined }> {
+    const claimed = { ...record, updated_at: new Date().toISOString() };
     try {
       const out: { Attributes?: Record<string, unknown> } = await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...record, updated_at: new Date().toISOString() },
+          Item: claimed,
           ConditionExpression: "attribute_not_exists(id) OR #v <= :v",
           ExpressionAttributeNames: { "#v": "version" },
           ExpressionAttributeValues: { ":v": record.version },
           ReturnValues: "ALL_OLD",
         }),
       );
-      return { won: true, replaced: out.Attributes ? v.parse(PublishedRecordSchema, out.Attributes) : undefined };
+      return { won: true, claimed, replaced: out.Attributes ? v.parse(PublishedRecordSchema, out.Attributes) : undefined };
     } catch (error) {
       if (isConditionFailure(error)) return { won: false };
       throw error;

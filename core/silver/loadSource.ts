@@ -125,43 +125,67 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
     throw new MalformedFileError(`${fileName} has ${leaves.length} columns (flattened); the limit is ${MAX_COLUMNS}`);
   }
   // CSV fields are read by position; their names come from the header rows (empty ones get `column_N`).
-  const headers = csv ? leaves.map((_, i) => csv.names[i] ?? "") : leaves.map((l) => l.original);
+  const csvNames = csv?.names;
+  const headers = csvNames ? leaves.map((_, i) => csvNames[i] ?? "") : leaves.map((l) => l.original);
   const names = normalizeNames(headers);
 
   const params = nested ? new Params() : readParams;
-  let tokens: string | undefined;
-  const select = leaves.map((leaf, i) => {
-    const column = quoteIdent(leaf.column);
-    const value = leaf.path.length ? `(${column} ->> ${params.add(jsonPointer(leaf.path))})` : column;
-    if (leaf.type !== "VARCHAR") return `${value} AS ${quoteIdent(names[i])}`;
-    tokens ??= params.add(listValue([...input.nullValues]));
-    const text = `trim(CAST(${value} AS VARCHAR))`;
-    return `CASE WHEN list_contains(${tokens}, ${text}) THEN NULL ELSE ${text} END AS ${quoteIdent(names[i])}`;
-  });
-  await withFileOrder(engine, () =>
-    engine.run(
-      `CREATE TABLE ${SOURCE_TABLE} AS SELECT ${csv ? `${CSV_POSITION}, ` : ""}${select.join(", ")} FROM ${nested ? "(SELECT * FROM raw ORDER BY __row)" : reader}`,
-      params.values,
-    ),
-  ).catch((e) => {
-    throw fail(e);
-  });
+  const create = (from: string, p: Params, numbered: boolean) =>
+    withFileOrder(engine, () =>
+      engine.run(`CREATE TABLE ${SOURCE_TABLE} AS SELECT ${numbered ? `${CSV_POSITION}, ` : ""}${cleanedText(leaves, names, input.nullValues, p).join(", ")} FROM ${from}`, p.values),
+    ).catch((e) => {
+      throw fail(e);
+    });
+  if (csv?.direct) {
+    const expected = csv.direct.records;
+    // Read directly, it stands only with every line a record (readCsv.ts, `plainLayout`); else the file is split.
+    const read = await create(reader, params, false).then(
+      async () => (await count(engine, SOURCE_TABLE)) === expected,
+      () => false,
+    );
+    if (!read) {
+      await engine.run(`DROP TABLE IF EXISTS ${SOURCE_TABLE}`);
+      const splitParams = new Params();
+      csv = await readCsv(engine, input, splitParams, false);
+      await create(csv.reader, splitParams, true);
+    }
+  } else {
+    await create(nested ? "(SELECT * FROM raw ORDER BY __row)" : reader, params, Boolean(csv));
+  }
   if (nested) await engine.run("DROP TABLE raw");
   await rm(input.workDir, { recursive: true, force: true });
   const columns = leaves.map((l, i) => ({ original: headers[i] || `column_${i + 1}`, name: names[i], sourceType: l.type }));
   // CSV set its damaged records aside while splitting; a JSON record is set aside once read.
   const damagedJson = !csv && format !== "parquet" && input.damaged ? await setAsideDamaged(engine, columns) : undefined;
-  const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${SOURCE_TABLE}`);
-  const malformed = csv?.split.malformed ?? damagedJson ?? 0;
-  if (n === 0n && malformed === 0) throw new EmptyFileError(`${fileName} has no data rows`);
+  const n = await count(engine, SOURCE_TABLE);
+  const malformed = csv?.split?.malformed ?? damagedJson ?? 0;
+  if (n === 0 && malformed === 0) throw new EmptyFileError(`${fileName} has no data rows`);
   return {
     columns,
     dialect: csv?.dialect,
-    rows: Number(n) + malformed,
-    position: csv || damagedJson !== undefined ? CSV_POSITION : ROWID_POSITION,
+    rows: n + malformed,
+    position: csv?.split || damagedJson !== undefined ? CSV_POSITION : ROWID_POSITION,
     malformed,
-    ...(csv ? { skippedLines: csv.split.skippedLines, firstSkipped: csv.split.firstSkipped } : {}),
+    ...(csv?.split ? { skippedLines: csv.split.skippedLines, firstSkipped: csv.split.firstSkipped } : {}),
   };
+}
+
+/** The source table's columns: text trimmed, the dataset's NULL tokens NULL; nested JSON values by their path. */
+function cleanedText(leaves: readonly { path: string[]; column: string; type: string }[], names: readonly string[], nullValues: readonly string[], params: Params): string[] {
+  let tokens: string | undefined;
+  return leaves.map((leaf, i) => {
+    const column = quoteIdent(leaf.column);
+    const value = leaf.path.length ? `(${column} ->> ${params.add(jsonPointer(leaf.path))})` : column;
+    if (leaf.type !== "VARCHAR") return `${value} AS ${quoteIdent(names[i])}`;
+    tokens ??= params.add(listValue([...nullValues]));
+    const text = `trim(CAST(${value} AS VARCHAR))`;
+    return `CASE WHEN list_contains(${tokens}, ${text}) THEN NULL ELSE ${text} END AS ${quoteIdent(names[i])}`;
+  });
+}
+
+async function count(engine: Engine, table: string): Promise<number> {
+  const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${quoteIdent(table)}`);
+  return Number(n);
 }
 
 /**
