@@ -132,7 +132,8 @@ export function functionPermissions(arns: ResourceArns): Record<FunctionName, Pe
       // A job superseded at its commit ends here: its record is read back for its history row.
       jobRead,
       history,
-      guard(["GetItem", "PutItem", "UpdateItem"]),
+      // The compaction records of the partitions a commit changed are read together (core/compact/compactCrowded.ts).
+      guard(["GetItem", "BatchGetItem", "PutItem", "UpdateItem"]),
     ],
     aggregate: [
       objects(["s3:GetObject"], lake, [silver, jobManifests]),

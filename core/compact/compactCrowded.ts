@@ -17,10 +17,11 @@ export async function compactCrowded(
   o: { dataset: string; maxFiles: number; targetBytes: number; partitions: readonly PartitionVersion[] },
 ): Promise<{ partitions: PartitionVersion[]; compacted: number }> {
   // The checks side by side; the rewrites one at a time, each holding a DuckDB engine of the function's size.
+  const records = await c.outputs.compactions(o.dataset, o.partitions.map((p) => p.partition));
   const due = await inParallel(o.partitions, async (p) => {
     const keys = await c.store.list(c.bucket, `${lake.silverPrefix(o.dataset)}${p.partition}/`);
     const crowded = needsCompaction(keys, o.maxFiles);
-    return { crowded, unfinished: !crowded && (await c.outputs.compaction(o.dataset, p.partition))?.state === "publishing" };
+    return { crowded, unfinished: !crowded && records.get(p.partition)?.state === "publishing" };
   });
   let compacted = 0;
   const partitions: PartitionVersion[] = [];

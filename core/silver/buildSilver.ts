@@ -395,9 +395,12 @@ function partitionColumns(dataset: Dataset, ingest: string): { day: string; expr
  */
 async function checkPartitionCount(engine: Engine, dataset: Dataset, ctx: SilverContext): Promise<void> {
   const params = new Params();
-  const { exprs } = partitionColumns(dataset, `CAST(${params.add(ctx.ingestDate)} AS DATE)`);
-  const key = `concat_ws('/', ${exprs.join(", ")})`;
-  const [{ n }] = await engine.rows<{ n: bigint }>(`SELECT count(DISTINCT ${key}) AS n FROM ranked WHERE __dup = 1`, params.values);
+  const { day } = partitionColumns(dataset, `CAST(${params.add(ctx.ingestDate)} AS DATE)`);
+  // The partition as the date its grain truncates to: the same count as the paths, without formatting 3 strings a row.
+  const [{ n }] = await engine.rows<{ n: bigint }>(
+    `SELECT count(DISTINCT date_trunc(${params.add(dataset.partition)}, ${day})) AS n FROM ranked WHERE __dup = 1`,
+    params.values,
+  );
   if (Number(n) <= dataset.maxPartitions) return;
   const coarser = dataset.partition === "day" ? ' (try partition: "month")' : dataset.partition === "month" ? ' (try partition: "year")' : "";
   throw new TooManyPartitionsError(

@@ -118,6 +118,8 @@ const EXPECTED: Record<FunctionName, string[]> = {
     "dynamodb:GetItem table",
     "dynamodb:UpdateItem table",
     "dynamodb:GetItem outputs",
+    // The compaction records of the partitions a commit changed, read together.
+    "dynamodb:BatchGetItem outputs",
     "dynamodb:PutItem outputs",
     "dynamodb:UpdateItem outputs",
   ],
