@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineConfig } from "../../core/config/defineConfig.ts";
 import { LAKE, startPipeline, type TestPipeline } from "../helpers/pipeline.ts";
+import { outputItems } from "../helpers/outputs.ts";
 
 /** A dataset with a status to filter on, and models of every grain over expressions, ratios and filters. */
 const config = defineConfig({
@@ -102,6 +103,27 @@ describe("gold models over expressions, ratios, filters and grains", () => {
     ]);
     expect(await p.keys(LAKE, "gold/yearly/")).toEqual(["gold/yearly/year=2023/part.parquet", "gold/yearly/year=2024/part.parquet"]);
     expect((await p.keys(LAKE, "gold/paid_daily/")).every((k) => /^gold\/paid_daily\/year=\d{4}\/month=\d{2}\/day=\d{2}\/part\.parquet$/.test(k))).toBe(true);
+  });
+
+  it("counts each commit once in every day, month and year it changed, however many of its days a month holds", async () => {
+    const versions = Object.fromEntries(
+      (await outputItems()).filter((i) => i.id.startsWith("silver#orders#")).map((i) => [i.id.slice("silver#orders#".length), Number(i.version)]),
+    );
+    // Four commits touched March 2024 (the three files and the correction), two of them on two or three of its days.
+    expect(versions).toEqual({
+      "year=2024/month=03/day=01": 1,
+      "year=2024/month=03/day=02": 3,
+      "year=2024/month=03/day=15": 2,
+      "year=2024/month=03/day=31": 1,
+      "year=2024/month=04/day=01": 2,
+      "year=2024/month=04/day=02": 1,
+      "year=2023/month=12/day=31": 1,
+      "year=2024/month=03": 4,
+      "year=2024/month=04": 3,
+      "year=2023/month=12": 1,
+      "year=2024": 4,
+      "year=2023": 1,
+    });
   });
 
   it("equals an independent computation over all silver files, for every grain", async () => {
