@@ -10,11 +10,13 @@ import { join } from "node:path";
 import { Engine } from "../core/engine/engine.ts";
 import { engineLimits, functionMemoryMb } from "../core/engine/engineLimits.ts";
 import { quoteLiteral } from "../core/engine/sql.ts";
+import { PARQUET_FORMAT } from "../core/engine/parquet.ts";
 
 const [csv, out] = process.argv.slice(2);
 const day = (column: string) =>
   `strftime(${column}, '%Y') AS year, strftime(${column}, '%m') AS month, strftime(${column}, '%d') AS day`;
-const partitioned = "FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year, month, day)";
+// Written as the pipeline writes its Parquet (core/engine/parquet.ts): the floor differs only in work left out.
+const partitioned = `${PARQUET_FORMAT}, PARTITION_BY (year, month, day)`;
 
 const engine = await Engine.open({ scratchDir: join(out, "scratch"), ...engineLimits(functionMemoryMb()) });
 try {

@@ -11,6 +11,7 @@ import { sourceIdFor } from "../job/jobId.ts";
 import { lake } from "../lake/layout.ts";
 import { CompactionManifestSchema, type CompactedJob, type CompactionManifest } from "./compactionManifest.ts";
 import { isCompacted, jobsToDrop } from "./compactionPlan.ts";
+import { PARQUET_FORMAT } from "../engine/parquet.ts";
 
 /** What compaction reads and writes with. */
 export type CompactionContext = {
@@ -137,7 +138,7 @@ async function build(
       if (!jobs.length) return;
       const out = join(dir, "out");
       const [{ Count }] = await engine.rows<{ Count: bigint }>(
-        `COPY (${kept}) TO ${quoteLiteral(out)} (FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${Math.floor(req.targetBytes)}, FILENAME_PATTERN 'part_{i}')`,
+        `COPY (${kept}) TO ${quoteLiteral(out)} (${PARQUET_FORMAT}, FILE_SIZE_BYTES ${Math.floor(req.targetBytes)}, FILENAME_PATTERN 'part_{i}')`,
         params.values,
       );
       manifest.rows = Number(Count);

@@ -4,6 +4,7 @@ import type { GoldModel } from "../config/goldModel.ts";
 import type { Engine } from "../engine/engine.ts";
 import { Params, quoteLiteral } from "../engine/sql.ts";
 import { compileModel } from "./compileModel.ts";
+import { PARQUET_FORMAT } from "../engine/parquet.ts";
 
 /**
  * Computes one gold partition from all the silver files of that partition (a day, a month or a
@@ -17,7 +18,7 @@ export async function buildGold(engine: Engine, model: GoldModel, silverFiles: r
   // The config was checked against the dataset when loaded: a failure here is a bug, not the file's fault.
   const sql = compileModel(model, relation, await columnTypes(engine, relation), params);
   const [{ Count }] = await engine.rows<{ Count: bigint }>(
-    `COPY (${sql}) TO ${quoteLiteral(outFile)} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (${sql}) TO ${quoteLiteral(outFile)} (${PARQUET_FORMAT})`,
     params.values,
   );
   return Number(Count);
@@ -56,7 +57,7 @@ export async function buildGoldPartitions(
   await engine.run("SET preserve_insertion_order = true");
   try {
     await engine.run(
-      `COPY (${sql}) TO ${quoteLiteral(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${PART}),
+      `COPY (${sql}) TO ${quoteLiteral(outDir)} (${PARQUET_FORMAT}, PARTITION_BY (${PART}),
          FILENAME_PATTERN 'part_{i}', OVERWRITE_OR_IGNORE true)`,
       params.values,
     );

@@ -12,6 +12,7 @@ import { MALFORMED_TABLE, SOURCE_TABLE, type LoadedSource, type SourceColumn } f
 import { checkContract, resolveTypes, type TypedColumn } from "./resolveTypes.ts";
 import { reconcileSchema } from "../schema/reconcileSchema.ts";
 import type { SchemaDocument } from "../schema/schemaDocument.ts";
+import { PARQUET_FORMAT } from "../engine/parquet.ts";
 
 /** Where the rows came from and which job writes them: the derived columns of every silver row. */
 export type SilverContext = {
@@ -342,7 +343,7 @@ async function writeQuarantine(engine: Engine, ctx: SilverContext, file: string)
        SELECT *, ${params.add(ctx.sourceKey)} AS _source_key, ${params.add(ctx.jobId)} AS _job_id,
               CAST(${params.add(ctx.processedAt)} AS TIMESTAMPTZ) AS _processed_at
        FROM rejected ORDER BY _row_number
-     ) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
+     ) TO ${quoteLiteral(file)} (${PARQUET_FORMAT})`,
     params.values,
   );
   return Number(n);
@@ -433,7 +434,7 @@ async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Pla
               CAST(${params.add(ctx.processedAt)} AS TIMESTAMPTZ) AS _processed_at,
               ${names.join(", ")}
        FROM (SELECT ${business.join(", ")}, ${partitions.join(", ")} FROM ranked WHERE __dup = 1 ORDER BY ${day})
-     ) TO ${quoteLiteral(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${names.join(", ")}),
+     ) TO ${quoteLiteral(dir)} (${PARQUET_FORMAT}, PARTITION_BY (${names.join(", ")}),
         FILENAME_PATTERN ${quoteLiteral(`${ctx.sourceId}_{i}`)}, OVERWRITE_OR_IGNORE true)`,
     params.values,
   );

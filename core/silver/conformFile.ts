@@ -1,6 +1,7 @@
 import type { Engine } from "../engine/engine.ts";
 import { quoteIdent, quoteLiteral } from "../engine/sql.ts";
 import { ContractViolationError } from "../errors.ts";
+import { PARQUET_FORMAT } from "../engine/parquet.ts";
 
 /**
  * Rewrites one local silver Parquet file with the given columns cast to their current schema
@@ -28,7 +29,7 @@ export async function conformFile(engine: Engine, input: string, output: string,
   });
   try {
     await engine.run(
-      `COPY (SELECT ${select.join(", ")} FROM read_parquet(${file}, hive_partitioning = false)) TO ${quoteLiteral(output)} (FORMAT parquet, COMPRESSION zstd)`,
+      `COPY (SELECT ${select.join(", ")} FROM read_parquet(${file}, hive_partitioning = false)) TO ${quoteLiteral(output)} (${PARQUET_FORMAT})`,
     );
   } catch (error) {
     if (!/Conversion Error|Could not convert/i.test(String(error))) throw error;
