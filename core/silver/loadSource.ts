@@ -141,7 +141,11 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
     // Read directly, it stands only with every line a record (readCsv.ts, `plainLayout`); else the file is split.
     const read = await create(reader, params, false).then(
       async () => (await count(engine, SOURCE_TABLE)) === expected,
-      () => false,
+      (error) => {
+        // Only the file's fault sends it to the split; running out of memory or disk stays retryable.
+        if (!(error instanceof MalformedFileError)) throw error;
+        return false;
+      },
     );
     if (!read) {
       await engine.run(`DROP TABLE IF EXISTS ${SOURCE_TABLE}`);
