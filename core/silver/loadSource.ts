@@ -150,7 +150,7 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
     if (!read) {
       await engine.run(`DROP TABLE IF EXISTS ${SOURCE_TABLE}`);
       const splitParams = new Params();
-      csv = await readCsv(engine, input, splitParams, false);
+      csv = await csv.fallback(splitParams);
       await create(csv.reader, splitParams, true);
     }
   } else {

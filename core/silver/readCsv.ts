@@ -14,38 +14,39 @@ const SAMPLE_BYTES = 1 << 20;
 
 /**
  * A CSV file ready to read: the reader SQL over its well-formed records, and what the split found;
- * or, read directly (`direct`), the records the reader must return for the read to stand.
+ * or, read directly (`direct`), the records the reader must return for the read to stand, and the
+ * split to fall back on (`fallback`), in the layout already decided.
  */
 export type CsvSource = { reader: string; names: string[]; dialect: CsvDialect; layout: CsvLayout } & (
   | { split: SplitResult; direct?: undefined }
-  | { split?: undefined; direct: { records: number } }
+  | { split?: undefined; direct: { records: number }; fallback: (params: Params) => Promise<CsvSource> }
 );
 
+type CsvInput = { path: string; fileName: string; csv?: CsvDeclared; workDir: string; damaged?: boolean };
+
 /**
- * Reads a UTF-8 CSV file in one fixed dialect: decided on a sample (or declared), then the file is
- * split once so each malformed record is set aside with its line and raw text (into the
+ * Reads a UTF-8 CSV file in one fixed dialect: decided on a sample (or declared). A plain file
+ * (`plainLayout`) is read by DuckDB itself; otherwise, or when that read does not stand, the file
+ * is split once so each malformed record is set aside with its line and raw text (into the
  * `malformed` table) instead of changing how the others are read. DuckDB then reads the
  * well-formed records with every option explicit, nothing left to its sniffer.
  */
-export async function readCsv(
-  engine: Engine,
-  input: { path: string; fileName: string; csv?: CsvDeclared; workDir: string; damaged?: boolean },
-  params: Params,
-  /** Try DuckDB on the file itself first (see `directRead`); false: split it. */
-  direct = true,
-): Promise<CsvSource> {
+export async function readCsv(engine: Engine, input: CsvInput, params: Params): Promise<CsvSource> {
   const declared = input.csv ?? {};
   const { sample, eof } = await readSample(input.path);
   const preferred = declared.delimiter ? undefined : await duckdbSniff(engine, input.path);
   const layout = sniffLayout(sample, eof, declared, input.fileName, preferred);
   const dialect = { delimiter: layout.delimiter, quote: layout.quote, escape: layout.escape, newline: JSON.stringify(layout.newline).slice(1, -1), header: layout.headerRows > 0 };
-  if (direct && !input.damaged && plainLayout(layout)) {
-    const columns = Array.from({ length: layout.fields }, (_, i) => `${quoteLiteral(`c${i}`)}: 'VARCHAR'`);
-    const reader = `read_csv(${params.add(input.path)}, auto_detect = false, header = ${layout.headerRows === 1}, strict_mode = true, null_padding = false,
-      delim = ${params.add(layout.delimiter)}, quote = ${params.add(layout.quote)}, escape = ${params.add(layout.escape)},
-      max_line_size = ${MAX_RECORD_BYTES * 2}, columns = {${columns.join(", ")}})`;
-    return { reader, names: layout.names, layout, dialect, direct: { records: (await countLines(input.path)) - layout.headerRows } };
-  }
+  const split = (p: Params) => splitReader(engine, input, layout, dialect, p);
+  if (input.damaged || !plainLayout(layout)) return split(params);
+  const reader = `read_csv(${params.add(input.path)}, auto_detect = false, header = ${layout.headerRows === 1}, strict_mode = true, null_padding = false,
+    delim = ${params.add(layout.delimiter)}, quote = ${params.add(layout.quote)}, escape = ${params.add(layout.escape)},
+    max_line_size = ${MAX_RECORD_BYTES * 2}, columns = {${fieldColumns(layout).join(", ")}})`;
+  return { reader, names: layout.names, layout, dialect, direct: { records: (await countLines(input.path)) - layout.headerRows }, fallback: split };
+}
+
+/** Splits the file in its layout and returns the reader of its well-formed records, each numbered (`__row`). */
+async function splitReader(engine: Engine, input: CsvInput, layout: CsvLayout, dialect: CsvDialect, params: Params): Promise<CsvSource> {
   await mkdir(input.workDir, { recursive: true });
   const records = join(input.workDir, "records.csv");
   const rejects = join(input.workDir, "rejects.ndjson");
@@ -60,13 +61,15 @@ export async function readCsv(
       [rejects],
     );
   }
-  // Positional names: the file's own header cells may be anything, they are normalized later.
-  const columns = [`'__row': 'BIGINT'`, ...Array.from({ length: layout.fields }, (_, i) => `${quoteLiteral(`c${i}`)}: 'VARCHAR'`)];
-  params.add(records);
-  const reader = `read_csv($1, auto_detect = false, header = false, new_line = '\\n', strict_mode = false,
+  const reader = `read_csv(${params.add(records)}, auto_detect = false, header = false, new_line = '\\n', strict_mode = false,
     delim = ${params.add(layout.delimiter)}, quote = ${params.add(layout.quote)}, escape = ${params.add(layout.escape)},
-    max_line_size = ${MAX_RECORD_BYTES * 2}, columns = {${columns.join(", ")}})`;
+    max_line_size = ${MAX_RECORD_BYTES * 2}, columns = {${[`'__row': 'BIGINT'`, ...fieldColumns(layout)].join(", ")}})`;
   return { reader, names: layout.names, layout, split, dialect };
+}
+
+/** The file's fields by position as text: its own header cells may be anything, they are normalized later. */
+function fieldColumns(layout: CsvLayout): string[] {
+  return Array.from({ length: layout.fields }, (_, i) => `${quoteLiteral(`c${i}`)}: 'VARCHAR'`);
 }
 
 /**
