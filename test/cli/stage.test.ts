@@ -30,6 +30,15 @@ const STATE_MACHINE = `arn:aws:states:us-east-1:000000000000:stateMachine:${LOCA
 const etl = (args: string[], options: { env: Record<string, string> }) => etlAsync(args, options).done;
 const stage = (args: string[], extra: Record<string, string> = {}) => etl([...args, "--stage", "test", "--outputs", outputs], { env: { ...env, ...extra } });
 
+/** Runs a command the stage must refuse: exit 2, no call to Step Functions; returns what it said. */
+async function refused(args: string[]): Promise<string> {
+  const before = sfn.calls.length;
+  const out = await stage(args);
+  expect(out.code).toBe(2);
+  expect(sfn.calls.length).toBe(before);
+  return out.stderr;
+}
+
 beforeAll(async () => {
   // Aggregate throws once per execution: the first job is then redriven locally (SUCCESS, 2 attempts), the second stays FAILED.
   p = await startPipeline({ iam: false, faults: "throw:aggregate:Error:1" });
@@ -126,11 +135,7 @@ describe("etl redrive --stage", () => {
   });
 
   it("refuses a job that has nothing to redrive, without calling Step Functions, exit 2", async () => {
-    const before = sfn.calls.length;
-    const out = await stage(["redrive", redriven]);
-    expect(out.code).toBe(2);
-    expect(out.stderr.trim()).toBe(`etl redrive: job ${redriven} is SUCCESS: there is nothing to redrive`);
-    expect(sfn.calls.length).toBe(before);
+    expect((await refused(["redrive", redriven])).trim()).toBe(`etl redrive: job ${redriven} is SUCCESS: there is nothing to redrive`);
   });
 });
 
@@ -188,11 +193,7 @@ describe("etl replay --stage", () => {
   }, 60_000);
 
   it("an unknown job: says where to list them, starts nothing, exit 2", async () => {
-    const before = sfn.calls.length;
-    const out = await stage(["replay", "job-nosuch"]);
-    expect(out.code).toBe(2);
-    expect(out.stderr).toContain("etl replay: no job job-nosuch; etl jobs --stage test lists them");
-    expect(sfn.calls.length).toBe(before);
+    expect(await refused(["replay", "job-nosuch"])).toContain("etl replay: no job job-nosuch; etl jobs --stage test lists them");
   });
 });
 
@@ -228,11 +229,9 @@ describe("etl retract --stage", () => {
   });
 
   it("a key with nothing committed: exit 2, nothing started", async () => {
-    const before = sfn.calls.length;
-    const out = await stage(["retract", "incoming/nosuch.csv"]);
-    expect(out.code).toBe(2);
-    expect(out.stderr).toContain("no rows of incoming/nosuch.csv in the lake: no version of it was committed (etl jobs --stage test lists the keys)");
-    expect(sfn.calls.length).toBe(before);
+    expect(await refused(["retract", "incoming/nosuch.csv"])).toContain(
+      "no rows of incoming/nosuch.csv in the lake: no version of it was committed (etl jobs --stage test lists the keys)",
+    );
   });
 });
 
