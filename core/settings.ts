@@ -11,6 +11,8 @@ export const SettingsSchema = v.object({
   ETL_ALERTS_TOPIC_ARN: v.pipe(v.string(), v.startsWith("arn:")),
   /** The Glue database whose tables the load step keeps equal to the lake (the deployment creates it). */
   ETL_GLUE_DATABASE: v.pipe(v.string(), v.regex(/^[a-z0-9_]{1,255}$/)),
+  /** The SST stage the functions belong to (set on AWS only): the alert's `etl` commands name it with `--stage`. */
+  ETL_STAGE: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/))),
   /** With `quicksight.mode: "spice"`: the account and dataset id prefix (`<app>-<stage>`) whose SPICE datasets load refreshes. */
   ETL_QUICKSIGHT_ACCOUNT_ID: v.optional(v.pipe(v.string(), v.regex(/^\d{12}$/))),
   ETL_QUICKSIGHT_DATASET_PREFIX: v.optional(v.pipe(v.string(), v.minLength(1))),

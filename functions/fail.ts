@@ -90,6 +90,7 @@ async function record(
     },
     { ...(marked ? error : { type: job?.error?.type ?? error.type, message: job?.error?.message ?? error.message }), step },
     terminal,
+    ctx.settings.ETL_STAGE,
   );
   // A failed publish throws: the Task's retry (or EventBridge's) sends the alert again, and only once it went out is it recorded.
   await ctx.alerts.publish(message.subject, message.body, { status: "FAILED", dataset: job?.dataset ?? "unknown" });

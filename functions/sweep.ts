@@ -31,6 +31,7 @@ export const handler = defineStep("sweep", SweepInputSchema, async (input, ctx) 
       { jobId: job.job_id, dataset: job.dataset, sourceKey: job.source.key, executionId: job.execution_id },
       error,
       false,
+      ctx.settings.ETL_STAGE,
     );
     await ctx.alerts.publish(message.subject, message.body, { status: "FAILED", dataset: job.dataset });
     await ctx.jobs.markAlerted(job.job_id);

@@ -46,6 +46,7 @@ const environment = {
     outputsTable: outputsTable.name,
     alertsTopicArn: alertsTopic.arn,
     glueDatabase: glueDatabase.name,
+    stage: $interpolate`${$app.stage}`,
   }),
   // The ledger's TTL for finished jobs, validated with the other retentions at deploy time.
   ETL_JOB_TTL_DAYS: String(keep.jobTtlDays),

@@ -39,15 +39,17 @@ export function successMessage(job: JobRecord, lakeBucket: string, durationMs: n
 /**
  * The failure alert: what broke, where, and the one thing to do about it, as the exact command:
  * `etl redrive <jobId>` (or the console's Redrive, or `aws stepfunctions redrive-execution`) for a
- * step failure, a corrected upload under the same key for a file that cannot pass.
+ * step failure, a corrected upload under the same key for a file that cannot pass. From a
+ * deployed stage the `etl` commands target it (`--stage S`, a corrected file by `etl upload`).
  */
 export function failureMessage(
   job: { jobId: string; dataset: string; sourceKey: string; executionId: string; sourceBucket?: string },
   error: { type: string; message: string; step: string },
   terminal: boolean,
+  stage?: string,
 ) {
   const link = consoleLink(job.executionId);
-  const fix = remedy({ jobId: job.jobId, sourceKey: job.sourceKey }, error.step, terminal);
+  const fix = remedy({ jobId: job.jobId, sourceKey: job.sourceKey }, error.step, terminal, stage ? ` --stage ${stage}` : "", stage ? "upload" : "run");
   const bucket = job.sourceBucket ?? "<raw bucket>";
   return {
     subject: `ETL FAILED ${job.dataset} at ${error.step}: ${error.type}`,

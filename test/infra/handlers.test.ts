@@ -70,6 +70,7 @@ describe("functionEnvironment", () => {
       outputsTable: "etl-outputs",
       alertsTopicArn: "arn:aws:sns:eu-west-1:111122223333:etl-alerts",
       glueDatabase: "medallion_etl_dev",
+      stage: "prod",
     });
     expect(loadSettings(env)).toMatchObject({
       ETL_RAW_BUCKET: "etl-raw",
@@ -77,6 +78,7 @@ describe("functionEnvironment", () => {
       ETL_JOBS_TABLE: "etl-jobs",
       ETL_ALERTS_TOPIC_ARN: "arn:aws:sns:eu-west-1:111122223333:etl-alerts",
       ETL_GLUE_DATABASE: "medallion_etl_dev",
+      ETL_STAGE: "prod",
     });
   });
 });

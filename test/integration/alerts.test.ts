@@ -53,6 +53,24 @@ describe("alerts a person can act on (read from the SQS inbox subscribed to the 
     expect(String(alerts[0].Message.action)).toContain("fix it and replay the same file");
   });
 
+  it("from a deployed stage (ETL_STAGE, which stacks/ sets), the etl commands name the stage and a corrected file goes in by etl upload", async () => {
+    process.env.ETL_STAGE = "prod";
+    try {
+      const step = await runOnce({ faults: "throw:aggregate:Error" });
+      expect(step.alerts[0].Message.commands).toEqual([`etl redrive ${step.jobId} --stage prod`, expect.stringMatching(/^aws stepfunctions redrive-execution /)]);
+      await p!.stop();
+      const file = await runOnce({ faults: "throw:clean:ContractViolationError" });
+      expect(file.alerts[0].Message.commands).toEqual([
+        "etl upload <fixed file> --key incoming/sales.csv --stage prod",
+        "aws s3 cp <fixed file> s3://etl-raw/incoming/sales.csv",
+        `etl replay ${file.jobId} --stage prod`,
+      ]);
+      expect(String(file.alerts[0].Message.action)).toContain(`etl replay ${file.jobId} --stage prod`);
+    } finally {
+      delete process.env.ETL_STAGE;
+    }
+  });
+
   it("a success summary carries status and dataset attributes; alerts.success none sends none", async () => {
     const { alerts } = await runOnce({});
     expect(alerts.map((a) => a.Attributes)).toEqual([{ status: "SUCCESS", dataset: "sales" }]);
