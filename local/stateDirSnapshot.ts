@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand, type QueryCommandInput, type ScanCommandInput } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
 import { LOCAL_NAMES } from "./localEnv.ts";
 
@@ -52,11 +52,23 @@ export async function withTableSnapshot<T>(stateDir: string, read: (db: DynamoDB
 }
 
 /** Every item of a table, page by page. */
-export async function scanAll(db: DynamoDBDocumentClient, table: string): Promise<Record<string, unknown>[]> {
+export function scanAll(db: DynamoDBDocumentClient, table: string): Promise<Record<string, unknown>[]> {
+  return readAll(db, { TableName: table });
+}
+
+/** What `readAll` reads: a Scan, or a Query when there is a key condition. */
+export type ReadInput = Omit<ScanCommandInput, "ExclusiveStartKey"> | Omit<QueryCommandInput, "ExclusiveStartKey">;
+
+/** Every item a Scan or a Query returns, page by page. */
+export async function readAll(db: DynamoDBDocumentClient, input: ReadInput): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    const page = await db.send(
+      "KeyConditionExpression" in input && input.KeyConditionExpression
+        ? new QueryCommand({ ...(input as QueryCommandInput), ExclusiveStartKey: start })
+        : new ScanCommand({ ...(input as ScanCommandInput), ExclusiveStartKey: start }),
+    );
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);

@@ -146,7 +146,7 @@ function human(d: Detail): string {
 async function job(jobId: string, opts: CommonOptions & StageOptions): Promise<number> {
   const ledger = await openLedger(opts);
   try {
-    const detail = await jobDetail(findJob(ledger, jobId), ledger);
+    const detail = await jobDetail(await findJob(ledger, jobId), ledger);
     process.stdout.write(opts.json ? `${JSON.stringify(detail)}\n` : `${human(detail)}\n`);
     return 0;
   } finally {

@@ -91,9 +91,7 @@ async function jobs(opts: JobsOptions): Promise<number> {
   const since = opts.since === undefined ? undefined : sinceInstant(opts.since);
   const ledger = await openLedger(opts);
   try {
-    const records = ledger.records.filter(
-      (j) => (!opts.status || j.status === opts.status) && (!opts.dataset || j.dataset === opts.dataset) && (!since || j.started_at >= since),
-    );
+    const records = await ledger.jobs({ status: opts.status, dataset: opts.dataset, since });
     if (opts.json) for (const j of records) process.stdout.write(`${JSON.stringify(asJson(j, ledger.interrupted(j)))}\n`);
     else process.stdout.write(records.length ? `${table(records, ledger.interrupted)}\n` : "no jobs yet\n");
     for (const j of records.filter(ledger.interrupted)) {

@@ -62,7 +62,7 @@ function refusal(job: JobRecord, target: string): string | undefined {
 async function redriveOnStage(jobId: string, opts: RedriveOptions): Promise<number> {
   const ledger = await openLedger(opts);
   try {
-    const job = findJob(ledger, jobId);
+    const job = await findJob(ledger, jobId);
     const refused = refusal(job, ledger.target);
     if (refused) throw new StageError(refused);
     const stage = ledger.stage as StageServices;

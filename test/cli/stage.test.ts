@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sourceFromEvent } from "../../core/events/objectCreated.ts";
 import { jobIdFor } from "../../core/job/jobId.ts";
 import { LOCAL_NAMES } from "../../local/localEnv.ts";
+import { startIamProxy } from "../../local/iam/proxy.ts";
 import { startPipeline, type TestPipeline } from "../helpers/pipeline.ts";
 import { startSfnServer } from "../helpers/sfnServer.ts";
 import { etlAsync } from "./etl.ts";
@@ -110,6 +111,33 @@ describe("etl jobs / job --stage", () => {
     expect(bad.code).toBe(0);
     expect(bad.stdout).toContain(`fix:       etl redrive ${failed} --stage test`);
     expect(bad.stdout).not.toContain("journal:");
+  });
+
+  it("lists by status or dataset from the table's indexes: an on-call role that may only Query them and GetItem (no Scan) lists and shows jobs", async () => {
+    const table = `arn:aws:dynamodb:us-east-1:000000000000:table/${LOCAL_NAMES.jobsTable}`;
+    const onCall = { principal: "arn:aws:sts::000000000000:assumed-role/on-call/me", policies: [{ Statement: [
+      { Effect: "Allow" as const, Action: "dynamodb:Query", Resource: `${table}/index/*` },
+      { Effect: "Allow" as const, Action: "dynamodb:GetItem", Resource: table },
+    ] }] };
+    const proxy = await startIamProxy(env.AWS_ENDPOINT_URL_DYNAMODB, { principals: (key) => (key === "on-call" ? onCall : undefined), region: "us-east-1", account: "000000000000" });
+    try {
+      const as = { AWS_ACCESS_KEY_ID: "on-call", AWS_ENDPOINT_URL_DYNAMODB: proxy.url };
+      const byStatus = await stage(["jobs", "--status", "FAILED", "--json"], as);
+      expect(byStatus.code, byStatus.stderr).toBe(0);
+      expect(byStatus.json.map((j) => j.jobId)).toEqual([failed]);
+      const byDataset = await stage(["jobs", "--dataset", "sales", "--since", "1d", "--json"], as);
+      expect(byDataset.json.map((j) => j.jobId)).toEqual([failed, redriven]);
+      expect((await stage(["jobs", "--dataset", "sales", "--since", "2099-01-01", "--json"], as)).json).toEqual([]);
+      const shown = await stage(["job", failed, "--json"], as);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.json[0]).toMatchObject({ jobId: failed, status: "FAILED" });
+      // Every job, unfiltered, is a Scan: that role may not, and is told so in one line.
+      const all = await stage(["jobs"], as);
+      expect(all.code).toBe(2);
+      expect(all.stderr).toContain(`stage test: your credentials may not use the jobs table ${LOCAL_NAMES.jobsTable}`);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it("says which job is missing, exit 2", async () => {
