@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { JobRecord } from "../../core/job/jobRecord.ts";
-import { LOCAL_NAMES } from "../../local/localEnv.ts";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { JOBS_BY_DATASET_INDEX, JOBS_BY_STATUS_INDEX } from "../../core/job/jobIndexes.ts";
+import type { JobRecord } from "../../core/job/jobRecord.ts";
+import { LOCAL_NAMES } from "../../local/localEnv.ts";
 import { readAll, type ReadInput } from "../../local/stateDirSnapshot.ts";
 import { jobRecords, readLedger, stateDirArg } from "../jobLedger.ts";
 import type { CommonOptions } from "../options.ts";
