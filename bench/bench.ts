@@ -14,6 +14,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { MALLOC_ARENA_MAX } from "../core/engine/engineLimits.ts";
 import benchConfig from "./bench.config.ts";
 import { coldStarts } from "./coldStart.ts";
 import { lakeCheck } from "./lakeCheck.ts";
@@ -34,7 +35,8 @@ const rows = Number(args.rows);
 const reps = Number(args.reps);
 const coldReps = Number(args["cold-reps"]);
 if (![rows, reps, coldReps].every((n) => Number.isInteger(n) && n > 0)) throw new Error("--rows, --reps and --cold-reps take positive whole numbers");
-const env: NodeJS.ProcessEnv = { ...process.env, ...(args.memory ? { ETL_MEMORY_MB: args.memory } : {}) };
+// Every contender runs as the CLI and the functions do: with few malloc arenas (core/engine/engineLimits.ts).
+const env: NodeJS.ProcessEnv = { ...process.env, MALLOC_ARENA_MAX, ...(args.memory ? { ETL_MEMORY_MB: args.memory } : {}) };
 
 const work = mkdtempSync(join(tmpdir(), "etl-bench-"));
 const csv = join(work, "sales.csv");
@@ -78,7 +80,7 @@ if (python) {
   contenders.push({
     name: "pandas chain (no Parquet, no checks)",
     async run() {
-      const r = await measuredRun(python, [join(ROOT, "bench", "seed_pandas.py"), csv]);
+      const r = await measuredRun(python, [join(ROOT, "bench", "seed_pandas.py"), csv], { env });
       if (r.code !== 0) throw new Error(`pandas chain failed:\n${r.lines.map((l) => l.text).join("\n")}`);
       return r;
     },

@@ -12,6 +12,7 @@ import { functionPermissions } from "./policies.ts";
 import { keep, lakeBucket, rawBucket } from "./storage.ts";
 import { glueDatabase } from "./catalog.ts";
 import etlConfig from "../etl.config.ts";
+import { MALLOC_ARENA_MAX } from "../core/engine/engineLimits.ts";
 
 /**
  * DuckDB is a native addon that esbuild cannot bundle: SST installs it into the package instead,
@@ -50,6 +51,8 @@ const environment = {
   }),
   // The ledger's TTL for finished jobs, validated with the other retentions at deploy time.
   ETL_JOB_TTL_DAYS: String(keep.jobTtlDays),
+  // Few malloc arenas: DuckDB's memory outside its limit stays bounded (core/engine/engineLimits.ts).
+  MALLOC_ARENA_MAX,
 };
 
 function pipelineFunction(name: FunctionName) {

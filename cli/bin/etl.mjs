@@ -1,4 +1,5 @@
-#!/usr/bin/env -S node --disable-warning=ExperimentalWarning
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --disable-warning=ExperimentalWarning
+// MALLOC_ARENA_MAX: few malloc arenas keep DuckDB's memory outside its limit bounded (core/engine/engineLimits.ts).
 // The CLI is TypeScript run as is: tsx compiles it on the fly, so there is no build step.
 import { register } from "tsx/esm/api";
 

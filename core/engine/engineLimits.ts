@@ -20,6 +20,17 @@ const DUCKDB_SHARE = 0.8;
 /** The smallest `memory_limit` DuckDB is given: below it, even spilling queries fail. */
 const MIN_DUCKDB_MB = 128;
 
+/**
+ * glibc's malloc arenas for a process that runs DuckDB: 2 instead of up to 8 per core. What
+ * DuckDB allocates outside its buffer manager (the sort, the hash, the Parquet writer) spread
+ * over many arenas fragments: the 1 GB file's silver write under `--memory 1024` peaked at
+ * 1.17-1.53 GB RSS in identical runs, with 2 arenas at 0.79-0.82 GB, at the same speed (5M rows,
+ * 2 threads: 19.2-20.6 s against 18.3-19.6 s). glibc reads it when a process starts, so it is
+ * set there: the functions' environment (stacks/functions.ts), the CLI's shebang
+ * (cli/bin/etl.mjs, which cannot import it) and the benchmark's children.
+ */
+export const MALLOC_ARENA_MAX = "2";
+
 /** DuckDB's share of memory and CPU. */
 export type EngineLimits = { threads: number; memoryLimitMb?: number };
 
