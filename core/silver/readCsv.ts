@@ -39,9 +39,8 @@ export async function readCsv(engine: Engine, input: CsvInput, params: Params): 
   const dialect = { delimiter: layout.delimiter, quote: layout.quote, escape: layout.escape, newline: JSON.stringify(layout.newline).slice(1, -1), header: layout.headerRows > 0 };
   const split = (p: Params) => splitReader(engine, input, layout, dialect, p);
   if (input.damaged || !plainLayout(layout)) return split(params);
-  const reader = `read_csv(${params.add(input.path)}, auto_detect = false, header = ${layout.headerRows === 1}, strict_mode = true, null_padding = false,
-    delim = ${params.add(layout.delimiter)}, quote = ${params.add(layout.quote)}, escape = ${params.add(layout.escape)},
-    max_line_size = ${MAX_RECORD_BYTES * 2}, columns = {${fieldColumns(layout).join(", ")}})`;
+  const reader = `read_csv(${params.add(input.path)}, header = ${layout.headerRows === 1}, strict_mode = true, null_padding = false,
+    ${dialectOptions(layout, params)}, columns = {${fieldColumns(layout).join(", ")}})`;
   return { reader, names: layout.names, layout, dialect, direct: { records: (await countLines(input.path)) - layout.headerRows }, fallback: split };
 }
 
@@ -61,10 +60,15 @@ async function splitReader(engine: Engine, input: CsvInput, layout: CsvLayout, d
       [rejects],
     );
   }
-  const reader = `read_csv(${params.add(records)}, auto_detect = false, header = false, new_line = '\\n', strict_mode = false,
-    delim = ${params.add(layout.delimiter)}, quote = ${params.add(layout.quote)}, escape = ${params.add(layout.escape)},
-    max_line_size = ${MAX_RECORD_BYTES * 2}, columns = {${[`'__row': 'BIGINT'`, ...fieldColumns(layout)].join(", ")}})`;
+  const reader = `read_csv(${params.add(records)}, header = false, new_line = '\\n', strict_mode = false,
+    ${dialectOptions(layout, params)}, columns = {${[`'__row': 'BIGINT'`, ...fieldColumns(layout)].join(", ")}})`;
   return { reader, names: layout.names, layout, split, dialect };
+}
+
+/** The reader options of the decided dialect, every one explicit: nothing is left to DuckDB's sniffer. */
+function dialectOptions(layout: CsvLayout, params: Params): string {
+  return `auto_detect = false, delim = ${params.add(layout.delimiter)}, quote = ${params.add(layout.quote)}, escape = ${params.add(layout.escape)},
+    max_line_size = ${MAX_RECORD_BYTES * 2}`;
 }
 
 /** The file's fields by position as text: its own header cells may be anything, they are normalized later. */
