@@ -8,7 +8,7 @@ import { readAll, type ReadInput } from "../../local/stateDirSnapshot.ts";
 import { jobRecords, readLedger, stateDirArg } from "../jobLedger.ts";
 import type { CommonOptions } from "../options.ts";
 import { UsageError } from "../usageError.ts";
-import { stageArg } from "./stageOptions.ts";
+import { stageArg } from "../../core/job/remedy.ts";
 import type { StageOptions } from "./stageOutputs.ts";
 import { openStage, stageFailure, type StageServices } from "./stageServices.ts";
 

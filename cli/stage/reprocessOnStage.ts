@@ -6,7 +6,7 @@ import { JobTable } from "../../core/io/jobTable.ts";
 import { OutputTable } from "../../core/io/outputTable.ts";
 import { FAILED_JOB_TTL_DAYS } from "../../core/job/retention.ts";
 import type { ReprocessServices } from "../../core/replay/services.ts";
-import { stageArg } from "./stageOptions.ts";
+import { stageArg } from "../../core/job/remedy.ts";
 import { stageFailure, type StageServices } from "./stageServices.ts";
 
 /** The stage resources a replay or a retract plans with and starts on: the options they offer. */

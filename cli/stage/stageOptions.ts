@@ -16,8 +16,3 @@ export function withStageOptions(command: Command, uses: StageName[]): Command {
   }
   return command;
 }
-
-/** ` --stage S`, to append to a command a person copies. */
-export function stageArg(stage: string): string {
-  return ` --stage ${stage}`;
-}

@@ -1,5 +1,5 @@
 import type { JobRecord } from "./jobRecord.ts";
-import { remedy } from "./remedy.ts";
+import { remedy, stageArg } from "./remedy.ts";
 
 /** Where to look at an execution in the Step Functions console (and redrive it). */
 export function consoleLink(executionId: string): string | undefined {
@@ -49,7 +49,7 @@ export function failureMessage(
   stage?: string,
 ) {
   const link = consoleLink(job.executionId);
-  const fix = remedy({ jobId: job.jobId, sourceKey: job.sourceKey }, error.step, terminal, stage ? ` --stage ${stage}` : "", stage ? "upload" : "run");
+  const fix = remedy({ jobId: job.jobId, sourceKey: job.sourceKey }, error.step, terminal, stage ? stageArg(stage) : "", stage ? "upload" : "run");
   const bucket = job.sourceBucket ?? "<raw bucket>";
   return {
     subject: `ETL FAILED ${job.dataset} at ${error.step}: ${error.type}`,

@@ -5,6 +5,11 @@ export function isTerminalType(type: string): boolean {
   return (TERMINAL_ERROR_NAMES as readonly string[]).includes(type);
 }
 
+/** ` --stage S`, to append to a command a person copies (the CLI's stage commands and a stage's alerts). */
+export function stageArg(stage: string): string {
+  return ` --stage ${stage}`;
+}
+
 /** What fixes a failed job, for the alert, `etl job` and `etl jobs` alike. */
 export type Remedy = {
   /** A redrive can help: the failure was not the file's. */
