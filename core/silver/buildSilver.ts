@@ -114,18 +114,16 @@ export async function buildSilver(
   await checkQuarantineGate(engine, dataset, ctx.fileName);
   await dedup(engine, dataset, plans);
   const [counts] = await engine.rows<Record<string, bigint>>(
-    `SELECT count(*) + ${source.malformed} AS input, count_if(__fate = 'dropped') AS dropped FROM classified`,
+    `SELECT count(*) + ${source.malformed} AS input, count_if(__fate = 'dropped') AS dropped, count_if(__fate = 'kept') AS kept,
+            (SELECT count(*) FROM ${REPEATS_TABLE}) AS duplicates FROM classified`,
   );
-  // Every row to write now lives in `ranked`: free the memory of the others before the write.
-  await engine.run("DROP TABLE classified");
-  await checkRowGate(engine, dataset, ctx.fileName);
-  await checkPartitionCount(engine, dataset, ctx);
+  await checkRowGate(engine, dataset, ctx.fileName, Number(counts.kept - counts.duplicates));
+  await checkPartitionCount(engine, dataset, plans, ctx);
   // Past the gates: nothing is written for a file that fails them.
   const quarantineFile = `${outDir}/quarantine/${ctx.sourceId}.parquet`;
   const quarantined = await writeQuarantine(engine, ctx, quarantineFile);
-  await writeSilver(engine, dataset, plans, ctx, `${outDir}/silver`);
+  const silver = await writeSilver(engine, dataset, plans, ctx, `${outDir}/silver`);
 
-  const [ranks] = await engine.rows<Record<string, bigint>>(`SELECT count_if(__dup > 1) AS duplicates, count_if(__dup = 1) AS silver FROM ranked`);
   return {
     columns: plans.map(({ col }) => ({
       original: col.original,
@@ -137,8 +135,8 @@ export async function buildSilver(
     expectations,
     stats: {
       inputRows: Number(counts.input),
-      silverRows: Number(ranks.silver),
-      duplicateRows: Number(ranks.duplicates),
+      silverRows: silver,
+      duplicateRows: Number(counts.duplicates),
       quarantinedRows: quarantined,
       droppedRows: Number(counts.dropped),
       quarantinedShare: Number(counts.input) ? Math.round((quarantined / Number(counts.input)) * 10_000) / 10_000 : 0,
@@ -310,13 +308,11 @@ async function checkQuarantineGate(engine: Engine, dataset: Dataset, fileName: s
 }
 
 /** Fails the file when fewer rows than the dataset's `minRows` would reach silver. */
-async function checkRowGate(engine: Engine, dataset: Dataset, fileName: string): Promise<void> {
-  const [{ silver, rejected }] = await engine.rows<{ silver: bigint; rejected: bigint }>(
-    `SELECT (SELECT count(*) FROM ranked WHERE __dup = 1) AS silver, (SELECT count(*) FROM rejected) AS rejected`,
-  );
-  if (Number(silver) >= dataset.minRows) return;
+async function checkRowGate(engine: Engine, dataset: Dataset, fileName: string, silver: number): Promise<void> {
+  if (silver >= dataset.minRows) return;
+  const [{ rejected }] = await engine.rows<{ rejected: bigint }>(`SELECT count(*) AS rejected FROM rejected`);
   throw new QualityGateError(
-    `${fileName}: ${Number(silver)} rows would reach silver, fewer than minRows ${dataset.minRows} of dataset ${dataset.name}; nothing was published` +
+    `${fileName}: ${silver} rows would reach silver, fewer than minRows ${dataset.minRows} of dataset ${dataset.name}; nothing was published` +
       (rejected > 0n ? `. Top reasons: ${await topReasons(engine)}` : ""),
   );
 }
@@ -354,25 +350,47 @@ async function writeQuarantine(engine: Engine, ctx: SilverContext, file: string)
   return Number(n);
 }
 
-/** Applies fill policies and ranks rows within their dedup key; the first occurrence in the file wins. */
+/** The positions of kept rows whose dedup key an earlier kept row holds: the duplicates (`dedup`). */
+const REPEATS_TABLE = "repeats";
+
+/**
+ * Finds the duplicates, the first occurrence in the file winning, as `REPEATS_TABLE`: the keys
+ * held more than once by a hash aggregate, then their later rows by a join against those few
+ * keys. A window ranking every row sorted the whole table into one more copy of it; this way
+ * the 5M-row dedup and write took 9.2-10.3 s instead of 11.5-12.3 s.
+ */
 async function dedup(engine: Engine, dataset: Dataset, plans: readonly Plan[]): Promise<void> {
   const params = new Params();
-  const select = plans.map((p) => {
-    const q = quoteIdent(p.col.name);
-    const policy = dataset.columns[p.col.name]?.nulls;
-    return typeof policy === "object"
-      ? `COALESCE(${q}, CAST(${params.add(policy.fill)} AS ${p.col.type})) AS ${q}`
-      : q;
-  });
-  const keys = (dataset.dedupKeys ?? plans.map((p) => p.col.name)).map(quoteIdent);
+  const names = dataset.dedupKeys ?? plans.map((p) => p.col.name);
+  const keys = names.map(quoteIdent);
+  const filled = plans.filter((p) => names.includes(p.col.name)).map((p) => filledValue(dataset, p, params));
   // A row whose declared key is NULL has no identity to share: it is never anyone's duplicate.
-  const keyless = dataset.dedupKeys ? keys.map((k) => `${k} IS NULL`).join(" OR ") : "FALSE";
+  const keyed = dataset.dedupKeys ? keys.map((k) => `${k} IS NOT NULL`).join(" AND ") : "TRUE";
+  // Without declared keys every column is the key, and two NULLs in one column are the same value.
+  const same = keys.map((k) => `kept.${k} IS NOT DISTINCT FROM repeated.${k}`).join(" AND ");
   await engine.run(
-    `CREATE TABLE ranked AS
-     SELECT *, CASE WHEN ${keyless} THEN 1 ELSE row_number() OVER (PARTITION BY ${keys.join(", ")} ORDER BY __row) END AS __dup
-     FROM (SELECT __row, ${select.join(", ")} FROM classified WHERE __fate = 'kept')`,
+    `CREATE TABLE ${REPEATS_TABLE} AS
+     WITH kept AS (SELECT __row, ${filled.join(", ")} FROM classified WHERE __fate = 'kept'),
+          repeated AS (SELECT ${keys.join(", ")}, min(__row) AS __first FROM kept WHERE ${keyed} GROUP BY ALL HAVING count(*) > 1)
+     SELECT kept.__row FROM kept JOIN repeated ON ${same} WHERE kept.__row > repeated.__first`,
     params.values,
   );
+}
+
+/** A column's value with its fill policy applied (`nulls: { fill }`). */
+function filledValue(dataset: Dataset, plan: Plan, params: Params): string {
+  const q = quoteIdent(plan.col.name);
+  const policy = dataset.columns[plan.col.name]?.nulls;
+  return typeof policy === "object" ? `COALESCE(${q}, CAST(${params.add(policy.fill)} AS ${plan.col.type})) AS ${q}` : q;
+}
+
+/**
+ * The rows silver gets, as a subquery: the kept rows but the duplicates, fills applied. Read
+ * from `classified` by the write itself: a table of them cost a full copy (above).
+ */
+function silverRows(dataset: Dataset, plans: readonly Plan[], params: Params): string {
+  const values = plans.map((p) => filledValue(dataset, p, params));
+  return `(SELECT ${values.join(", ")} FROM classified ANTI JOIN ${REPEATS_TABLE} USING (__row) WHERE __fate = 'kept')`;
 }
 
 /** The event-time range of a dataset: `to` defaults to a year after the job's date. */
@@ -399,12 +417,12 @@ function partitionColumns(dataset: Dataset, ingest: string): { day: string; expr
  * written: each partition is a file here and a gold recomputation after, so 70,000 day
  * partitions would run for hours or out of memory.
  */
-async function checkPartitionCount(engine: Engine, dataset: Dataset, ctx: SilverContext): Promise<void> {
+async function checkPartitionCount(engine: Engine, dataset: Dataset, plans: readonly Plan[], ctx: SilverContext): Promise<void> {
   const params = new Params();
   const { day } = partitionColumns(dataset, `CAST(${params.add(ctx.ingestDate)} AS DATE)`);
   // The partition as the date its grain truncates to: the same count as the paths, without formatting 3 strings a row.
   const [{ n }] = await engine.rows<{ n: bigint }>(
-    `SELECT count(DISTINCT date_trunc(${params.add(dataset.partition)}, ${day})) AS n FROM ranked WHERE __dup = 1`,
+    `SELECT count(DISTINCT date_trunc(${params.add(dataset.partition)}, ${day})) AS n FROM ${silverRows(dataset, plans, params)}`,
     params.values,
   );
   if (Number(n) <= dataset.maxPartitions) return;
@@ -415,8 +433,8 @@ async function checkPartitionCount(engine: Engine, dataset: Dataset, ctx: Silver
   );
 }
 
-/** Writes the kept first occurrences with derived columns, one Parquet file per partition. */
-async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Plan[], ctx: SilverContext, dir: string): Promise<void> {
+/** Writes the kept first occurrences with derived columns, one Parquet file per partition; returns the rows written. */
+async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Plan[], ctx: SilverContext, dir: string): Promise<number> {
   mkdirSync(dir, { recursive: true });
   const params = new Params();
   const business = plans.map((p) => quoteIdent(p.col.name));
@@ -432,15 +450,16 @@ async function writeSilver(engine: Engine, dataset: Dataset, plans: readonly Pla
   const partitions = exprs.map((e, i) => `${e} AS ${names[i]}`);
   // Rows grouped by day before the partitioned writer (about twice as fast, and smaller files);
   // hashed after the sort, which then moves less (8.8 s instead of 11.4 s at 5M rows).
-  await engine.run(
+  const [{ Count }] = await engine.rows<{ Count: bigint }>(
     `COPY (
        SELECT ${business.join(", ")}, ${rowHash} AS _row_hash,
               ${params.add(ctx.sourceKey)} AS _source_key, ${params.add(ctx.jobId)} AS _job_id,
               CAST(${params.add(ctx.processedAt)} AS TIMESTAMPTZ) AS _processed_at,
               ${names.join(", ")}
-       FROM (SELECT ${business.join(", ")}, ${partitions.join(", ")} FROM ranked WHERE __dup = 1 ORDER BY ${day})
+       FROM (SELECT ${business.join(", ")}, ${partitions.join(", ")} FROM ${silverRows(dataset, plans, params)} ORDER BY ${day})
      ) TO ${quoteLiteral(dir)} (${PARQUET_FORMAT}, PARTITION_BY (${names.join(", ")}),
         FILENAME_PATTERN ${quoteLiteral(`${ctx.sourceId}_{i}`)}, OVERWRITE_OR_IGNORE true)`,
     params.values,
   );
+  return Number(Count);
 }

@@ -567,6 +567,23 @@ describe("cleanFile", () => {
       expect(r.stats).toMatchObject({ silverRows: 2, duplicateRows: 1, quarantinedRows: 2 });
       await expectAccounted(r, 5);
     });
+
+    it("takes two NULLs for one value in whole-row dedup, and never dedups rows whose declared key is NULL", async () => {
+      const path = fixture("dedup-nulls.csv", csv("id,v,seq", "1,,7", "1,,7", ",a,8", ",a,8", "2,b,9"));
+
+      const whole = await clean(path, "csv");
+      expect((await silverRows(whole, "seq")).map((x) => [x.id, x.v, x.seq])).toEqual([
+        [1n, null, 7n],
+        [null, "a", 8n],
+        [2n, "b", 9n],
+      ]);
+      expect(whole.stats).toMatchObject({ silverRows: 3, duplicateRows: 2 });
+
+      const keyed = await clean(path, "csv", dataset({ dedupKeys: ["id"] }));
+      expect((await silverRows(keyed, "seq")).map((x) => x.seq)).toEqual([7n, 8n, 8n, 9n]);
+      expect(keyed.stats).toMatchObject({ silverRows: 4, duplicateRows: 1 });
+      await expectAccounted(keyed, 5);
+    });
   });
 
   describe("derived columns", () => {
