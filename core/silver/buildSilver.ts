@@ -356,8 +356,9 @@ const REPEATS_TABLE = "repeats";
 /**
  * Finds the duplicates, the first occurrence in the file winning, as `REPEATS_TABLE`: the keys
  * held more than once by a hash aggregate, then their later rows by a join against those few
- * keys. A window ranking every row sorted the whole table into one more copy of it; this way
- * the 5M-row dedup and write took 9.2-10.3 s instead of 11.5-12.3 s.
+ * keys. Most rows are no one's duplicate: a window ranking every row sorted the whole table
+ * (5M rows: 2.3-2.8 s, this 2.0-2.4 s), and the copy of the rows to write it made cost more
+ * (dedup and write 11.5-12.3 s with a copy, 9.2-10.3 s reading `classified` in the write).
  */
 async function dedup(engine: Engine, dataset: Dataset, plans: readonly Plan[]): Promise<void> {
   const params = new Params();
@@ -385,8 +386,8 @@ function filledValue(dataset: Dataset, plan: Plan, params: Params): string {
 }
 
 /**
- * The rows silver gets, as a subquery: the kept rows but the duplicates, fills applied. Read
- * from `classified` by the write itself: a table of them cost a full copy (above).
+ * The rows silver gets, as a subquery: the kept rows but the duplicates, fills applied, read
+ * from `classified` by each statement that needs them rather than stored (`dedup` says why).
  */
 function silverRows(dataset: Dataset, plans: readonly Plan[], params: Params): string {
   const values = plans.map((p) => filledValue(dataset, p, params));
