@@ -5,7 +5,7 @@ import { JournalStore, summarize } from "../local/journal.ts";
 import { LOCAL_NAMES } from "../local/localEnv.ts";
 import { isAlive } from "../local/lock.ts";
 import { existingStateDir } from "../local/stateDir.ts";
-import { scanAll, withTableSnapshot } from "../local/stateDirSnapshot.ts";
+import { readAll, withTableSnapshot } from "../local/stateDirSnapshot.ts";
 
 /** The jobs of a state dir as read-only commands see them: newest first, and which were interrupted. */
 export type Ledger = { dir: string; records: JobRecord[]; interrupted: (job: JobRecord) => boolean };
@@ -16,7 +16,7 @@ export type Ledger = { dir: string; records: JobRecord[]; interrupted: (job: Job
  */
 export async function readLedger(stateDir: string): Promise<Ledger> {
   const dir = existingStateDir(stateDir);
-  const items = (await withTableSnapshot(dir, (db) => scanAll(db, LOCAL_NAMES.jobsTable).catch(() => []))) ?? [];
+  const items = (await withTableSnapshot(dir, (db) => readAll(db, { TableName: LOCAL_NAMES.jobsTable }).catch(() => []))) ?? [];
   const records = jobRecords(items);
   const journals = new JournalStore(join(dir, "executions"));
   // RUNNING with no outcome in its journal and the pid that wrote it dead: the next writer records it FAILED.

@@ -51,11 +51,6 @@ export async function withTableSnapshot<T>(stateDir: string, read: (db: DynamoDB
   }
 }
 
-/** Every item of a table, page by page. */
-export function scanAll(db: DynamoDBDocumentClient, table: string): Promise<Record<string, unknown>[]> {
-  return readAll(db, { TableName: table });
-}
-
 /** What `readAll` reads: a Scan, or a Query when there is a key condition. */
 export type ReadInput = Omit<ScanCommandInput, "ExclusiveStartKey"> | Omit<QueryCommandInput, "ExclusiveStartKey">;
 
