@@ -130,16 +130,17 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
   const names = normalizeNames(headers);
 
   const params = nested ? new Params() : readParams;
-  const create = (from: string, p: Params, numbered: boolean) =>
+  const create = (from: string, p: Params, numbered: boolean, trim = true) =>
     withFileOrder(engine, () =>
-      engine.run(`CREATE TABLE ${SOURCE_TABLE} AS SELECT ${numbered ? `${CSV_POSITION}, ` : ""}${cleanedText(leaves, names, input.nullValues, p).join(", ")} FROM ${from}`, p.values),
+      engine.run(`CREATE TABLE ${SOURCE_TABLE} AS SELECT ${numbered ? `${CSV_POSITION}, ` : ""}${cleanedText(leaves, names, input.nullValues, p, trim).join(", ")} FROM ${from}`, p.values),
     ).catch((e) => {
       throw fail(e);
     });
   if (csv?.direct) {
     const expected = csv.direct.records;
     // Read directly, it stands only with every line a record (readCsv.ts, `plainLayout`); else the file is split.
-    const read = await create(reader, params, false).then(
+    // A file whose scan found no field that could be padded is stored as read: `trim` would change no value.
+    const read = await create(reader, params, false, csv.direct.padded).then(
       async () => (await count(engine, SOURCE_TABLE)) === expected,
       (error) => {
         // Only the file's fault sends it to the split; running out of memory or disk stays retryable.
@@ -174,15 +175,21 @@ export async function loadSource(engine: Engine, input: LoadInput): Promise<Load
   };
 }
 
-/** The source table's columns: text trimmed, the dataset's NULL tokens NULL; nested JSON values by their path. */
-function cleanedText(leaves: readonly { path: string[]; column: string; type: string }[], names: readonly string[], nullValues: readonly string[], params: Params): string[] {
+/** The source table's columns: text trimmed (unless `trim` is off), the dataset's NULL tokens NULL; nested JSON values by their path. */
+function cleanedText(
+  leaves: readonly { path: string[]; column: string; type: string }[],
+  names: readonly string[],
+  nullValues: readonly string[],
+  params: Params,
+  trim: boolean,
+): string[] {
   let tokens: string | undefined;
   return leaves.map((leaf, i) => {
     const column = quoteIdent(leaf.column);
     const value = leaf.path.length ? `(${column} ->> ${params.add(jsonPointer(leaf.path))})` : column;
     if (leaf.type !== "VARCHAR") return `${value} AS ${quoteIdent(names[i])}`;
     tokens ??= params.add(listValue([...nullValues]));
-    const text = `trim(CAST(${value} AS VARCHAR))`;
+    const text = trim ? `trim(CAST(${value} AS VARCHAR))` : `CAST(${value} AS VARCHAR)`;
     return `CASE WHEN list_contains(${tokens}, ${text}) THEN NULL ELSE ${text} END AS ${quoteIdent(names[i])}`;
   });
 }

@@ -7,6 +7,7 @@ import { EmptyFileError, MalformedFileError } from "../errors.ts";
 import { MAX_RECORD_BYTES, sniffLayout, type CsvDeclared, type CsvLayout } from "../format/csvLayout.ts";
 import type { CsvChars } from "../format/csvRecords.ts";
 import { splitCsv, type SplitResult } from "../format/splitCsv.ts";
+import { PaddingScan } from "../format/fieldPadding.ts";
 import type { CsvDialect } from "./loadSource.ts";
 
 /** Bytes the layout is decided from. */
@@ -19,7 +20,7 @@ const SAMPLE_BYTES = 1 << 20;
  */
 export type CsvSource = { reader: string; names: string[]; dialect: CsvDialect; layout: CsvLayout } & (
   | { split: SplitResult; direct?: undefined }
-  | { split?: undefined; direct: { records: number }; fallback: (params: Params) => Promise<CsvSource> }
+  | { split?: undefined; direct: { records: number; padded: boolean }; fallback: (params: Params) => Promise<CsvSource> }
 );
 
 type CsvInput = { path: string; fileName: string; csv?: CsvDeclared; workDir: string; damaged?: boolean };
@@ -41,7 +42,8 @@ export async function readCsv(engine: Engine, input: CsvInput, params: Params): 
   if (input.damaged || !plainLayout(layout)) return split(params);
   const reader = `read_csv(${params.add(input.path)}, header = ${layout.headerRows === 1}, strict_mode = true, null_padding = false,
     ${dialectOptions(layout, params)}, columns = {${fieldColumns(layout).join(", ")}})`;
-  return { reader, names: layout.names, layout, dialect, direct: { records: (await countLines(input.path)) - layout.headerRows }, fallback: split };
+  const { lines, padded } = await scanLines(input.path, new PaddingScan(layout, layout.headerRows === 1));
+  return { reader, names: layout.names, layout, dialect, direct: { records: lines - layout.headerRows, padded }, fallback: split };
 }
 
 /** Splits the file in its layout and returns the reader of its well-formed records, each numbered (`__row`). */
@@ -90,16 +92,17 @@ function plainLayout(layout: CsvLayout): boolean {
   return simple && (layout.newline === "\n" || layout.newline === "\r\n");
 }
 
-/** Lines in a file: its line feeds, plus one for a last line without one. */
-async function countLines(path: string): Promise<number> {
+/** Lines in a file (its line feeds, plus one for a last line without one), and whether a field may be padded (`PaddingScan`). */
+async function scanLines(path: string, scan: PaddingScan): Promise<{ lines: number; padded: boolean }> {
   let lines = 0;
   let last = 10;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     const buf = chunk as Buffer;
     for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) lines++;
     if (buf.length) last = buf[buf.length - 1];
+    scan.push(buf);
   }
-  return lines + (last === 10 ? 0 : 1);
+  return { lines: lines + (last === 10 ? 0 : 1), padded: scan.end() };
 }
 
 

@@ -54,13 +54,25 @@ describe("reading a plain CSV file directly", () => {
     const engine = await Engine.open({ scratchDir: join(dir, "scratch") });
     try {
       const csv = await readCsv(engine, { path, fileName: "big.csv", workDir: join(dir, "work") }, new Params());
-      expect(csv.direct).toEqual({ records: 30_002 });
+      // Its names hold ", " inside quotes only: no value is padded, so the source is stored untrimmed.
+      expect(csv.direct).toEqual({ records: 30_002, padded: false });
     } finally {
       engine.close();
     }
     const { result, last } = await clean(path);
     expect(result.stats).toMatchObject({ inputRows: 30_002, silverRows: 30_002, quarantinedRows: 0 });
     expect(last.map((r) => Number(r.id))).toEqual([29_999, 30_000, 30_001, 99_999]);
+  });
+
+  it.each([
+    ["spaces", `30001,  padded  ,2.5`],
+    ["no-break spaces", `30001,\u00a0padded\u00a0,2.5`],
+    ["spaces inside quotes", `30001," padded ",2.5`],
+  ])("trims a value padded with %s past the sample, and only that value", async (_, odd) => {
+    dir = mkdtempSync(join(tmpdir(), "etl-direct-"));
+    const { result, last } = await clean(file(odd));
+    expect(result.stats).toMatchObject({ inputRows: 30_002, silverRows: 30_002 });
+    expect(last.map((r) => r.name)).toEqual(["name 29999, the 3th", "name 30000, the 4th", "padded", "last"]);
   });
 
   it("counts a blank line past the sample as skipped, as the split does", async () => {
