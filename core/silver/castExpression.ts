@@ -9,9 +9,11 @@ export type NumberStyle = { decimalComma: boolean };
  * digits count as separators, so `1,5` is not read as 15.
  */
 function plainNumber(value: string, style: NumberStyle): string {
+  // A value without a separator is left as it is either way: `contains` spares it the regex
+  // (5M rows, `classified`: 1.9-2.6 s instead of 2.2-2.9 s).
   return style.decimalComma
-    ? `CASE WHEN regexp_full_match(${value}, '[+-]?[0-9]{1,3}([.][0-9]{3})*(,[0-9]+)?') THEN replace(replace(${value}, '.', ''), ',', '.') ELSE ${value} END`
-    : `CASE WHEN regexp_full_match(${value}, '[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?') THEN replace(${value}, ',', '') ELSE ${value} END`;
+    ? `CASE WHEN (contains(${value}, '.') OR contains(${value}, ',')) AND regexp_full_match(${value}, '[+-]?[0-9]{1,3}([.][0-9]{3})*(,[0-9]+)?') THEN replace(replace(${value}, '.', ''), ',', '.') ELSE ${value} END`
+    : `CASE WHEN contains(${value}, ',') AND regexp_full_match(${value}, '[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?') THEN replace(${value}, ',', '') ELSE ${value} END`;
 }
 
 /** A column's stored type and, for dates and timestamps, how the text writes them. */

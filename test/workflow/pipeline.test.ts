@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { STEPS, stateName } from "../../core/steps.ts";
 import { TERMINAL_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from "../../core/errors.ts";
 import { FAILURE_STATES, pipelineDefinition, type PipelineFunctions } from "../../workflows/pipeline.ts";
+import { startingAt } from "../../local/runtime.ts";
 
 const require = createRequire(import.meta.url);
 const aslValidator = require("asl-validator") as (d: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
@@ -21,6 +22,16 @@ describe("pipelineDefinition", () => {
     const result = aslValidator(definition);
     expect(result.errorsText("\n")).toBe("");
     expect(result.isValid).toBe(true);
+  });
+
+  // The local runtime does not validate on each execution (local/runtime.ts): this is where a redrive's definition is checked.
+  it("stays valid started at any of its states, as a local redrive runs it", () => {
+    for (const name of Object.keys(states)) {
+      const resumed = startingAt(definition, name);
+      expect(resumed.StartAt).toBe(name);
+      const result = aslValidator(resumed);
+      expect(result.errorsText("\n"), name).toBe("");
+    }
   });
 
   it("is checked by a validator that does reject a broken definition", () => {
