@@ -17,7 +17,7 @@ const OTHER_SPACES = TRIMMED_SPACES.filter((c) => c !== SPACE).map((c) => Buffer
 /**
  * Whether any field of a CSV file read one record per line may begin or end with a character
  * `trim` removes, fed the file's chunks as its lines are counted: when none can, the source table
- * is stored without trimming every value (5M rows: 2.1-2.2 s instead of 3.6-5.4 s to store it).
+ * is stored without trimming every value (5M rows: 2.1-3.1 s instead of 3.6-5.4 s to store it).
  *
  * Never wrong the other way: an ASCII space next to a line end, a quote, or a delimiter outside
  * quotes (quotes counted from the line's start: a file read this way has no quoted line breaks,
