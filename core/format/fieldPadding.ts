@@ -1,6 +1,6 @@
 import { isAscii } from "node:buffer";
 import { bomLength, MAX_RECORD_BYTES } from "./csvLayout.ts";
-import type { CsvChars } from "./csvRecords.ts";
+import { csvCodes, type CsvChars } from "./csvRecords.ts";
 
 /**
  * The characters DuckDB's `trim` removes from either end of a value: Unicode's space separators
@@ -29,7 +29,7 @@ export class PaddingScan {
   private padded: boolean;
   private carry: Buffer = Buffer.alloc(0);
   private blocks = 0;
-  private readonly delimiter: Buffer;
+  private readonly delimiter: number;
   private readonly quote: number;
   /** Quotes can be counted only when an escaped quote is two quotes (or there is no escape). */
   private readonly countQuotes: boolean;
@@ -39,12 +39,11 @@ export class PaddingScan {
     /** Whether the first line is a header row, whose cells are never values. */
     private readonly header: boolean,
   ) {
-    this.delimiter = Buffer.from(chars.delimiter);
-    this.quote = chars.quote ? Buffer.from(chars.quote)[0] : -1;
-    this.countQuotes = Buffer.byteLength(chars.quote) === 1 && (chars.escape === chars.quote || chars.escape === "");
+    // A dialect's characters are one ASCII character each (core/config/dataset.ts): one byte.
+    ({ delimiter: this.delimiter, quote: this.quote } = csvCodes(chars));
+    this.countQuotes = this.quote >= 0 && (chars.escape === chars.quote || chars.escape === "");
     // A delimiter or quote that is itself a space leaves nothing to tell apart: count it as padding.
-    const spaces = new Set(TRIMMED_SPACES);
-    this.padded = !chars.delimiter || [...chars.delimiter, ...chars.quote].some((c) => spaces.has(c.codePointAt(0)!));
+    this.padded = this.delimiter === SPACE || this.quote === SPACE;
   }
 
   /** The next chunk of the file, in order. */
@@ -85,14 +84,11 @@ export class PaddingScan {
   }
 
   private padding(b: Buffer): boolean {
-    const d = this.delimiter;
-    const single = d.length === 1 ? d[0] : -1;
     for (let i = b.indexOf(SPACE); i >= 0; i = b.indexOf(SPACE, i + 1)) {
       const prev = i > 0 ? b[i - 1] : LF;
       const next = i + 1 < b.length ? b[i + 1] : LF;
       if (prev === LF || next === LF || next === CR || prev === this.quote || next === this.quote) return true;
-      const nearDelimiter = single >= 0 ? prev === single || next === single : bytesAt(b, i - d.length, d) || bytesAt(b, i + 1, d);
-      if (nearDelimiter && (!this.countQuotes || this.outsideQuotes(b, i))) return true;
+      if ((prev === this.delimiter || next === this.delimiter) && (!this.countQuotes || this.outsideQuotes(b, i))) return true;
     }
     return !isAscii(b) && OTHER_SPACES.some((s) => b.includes(s));
   }
@@ -105,6 +101,3 @@ export class PaddingScan {
   }
 }
 
-function bytesAt(b: Buffer, at: number, bytes: Buffer): boolean {
-  return at >= 0 && at + bytes.length <= b.length && b.compare(bytes, 0, bytes.length, at, at + bytes.length) === 0;
-}

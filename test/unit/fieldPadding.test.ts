@@ -96,7 +96,7 @@ describe("the padding scan of a CSV file read one record per line", () => {
     expect(scanned("1,Smith John\n", backslash)).toBe(false);
   });
 
-  it("handles delimiters of several bytes and delimiters that are spaces", () => {
+  it("reads a delimiter by its byte, and counts one that is a space as padding", () => {
     const pipes = { delimiter: "||", quote: '"', escape: '"' };
     expect(scanned("1|| a||b\n", pipes)).toBe(true);
     expect(scanned("1|a b||c\n", pipes)).toBe(false);
