@@ -69,7 +69,7 @@ const contenders: Contender[] = [
   {
     name: "DuckDB floor, one process",
     async run(rep) {
-      const r = await measuredRun(process.execPath, ["--import", "tsx", join(ROOT, "bench", "floor.ts"), csv, dirOf("floor", rep)], { cwd: ROOT, env });
+      const r = await measuredRun(process.execPath, [join(ROOT, "bench", "floor.ts"), csv, dirOf("floor", rep)], { cwd: ROOT, env });
       if (r.code !== 0) throw new Error(`floor failed:\n${r.lines.map((l) => l.text).join("\n")}`);
       return r;
     },

@@ -4,7 +4,7 @@
  * compute the daily gold from it. No checks, no quarantine, no hashing, no emulators. DuckDB gets
  * the threads and memory the pipeline's steps get (`engineLimits`).
  *
- *   tsx bench/floor.ts SALES.csv OUT_DIR    → OUT_DIR/silver, OUT_DIR/gold; prints JSON counts
+ *   node bench/floor.ts SALES.csv OUT_DIR    → OUT_DIR/silver, OUT_DIR/gold; prints JSON counts
  */
 import { join } from "node:path";
 import { Engine } from "../core/engine/engine.ts";

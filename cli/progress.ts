@@ -39,11 +39,14 @@ export class Progress {
   private timer: NodeJS.Timeout | undefined;
   private readonly stream = process.stderr;
 
-  constructor(
-    private readonly readJob: (jobId: string) => Promise<JobRecord | undefined>,
-    /** With several executions at once, lines carry their key and no spinner is drawn. */
-    private readonly concurrent: boolean,
-  ) {}
+  private readonly readJob: (jobId: string) => Promise<JobRecord | undefined>;
+  /** With several executions at once, lines carry their key and no spinner is drawn. */
+  private readonly concurrent: boolean;
+
+  constructor(readJob: (jobId: string) => Promise<JobRecord | undefined>, concurrent: boolean) {
+    this.readJob = readJob;
+    this.concurrent = concurrent;
+  }
 
   /** Writes a line of its own (clearing the spinner around it). */
   line(text: string): void {

@@ -24,7 +24,11 @@ function base(): PowertoolsLogger {
 
 /** Structured JSON logs, one object a line, with the fields of `with` (step, job id) on every line. */
 export class Logger {
-  constructor(private readonly context: Record<string, unknown> = {}) {}
+  private readonly context: Record<string, unknown>;
+
+  constructor(context: Record<string, unknown> = {}) {
+    this.context = context;
+  }
 
   /** A logger that adds fields to every line (step, job id). */
   with(fields: Record<string, unknown>): Logger {

@@ -56,7 +56,11 @@ function kill(): never {
 export class FaultInjector {
   private readonly counts = new Map<string, number>();
 
-  constructor(readonly faults: Fault[]) {}
+  readonly faults: Fault[];
+
+  constructor(faults: Fault[]) {
+    this.faults = faults;
+  }
 
   /** True when a fault needs the steps' object writes counted. */
   get countsWrites(): boolean {

@@ -57,10 +57,12 @@ export class ExecutionJournal {
   private lastEntered: string | undefined;
   private waiters: { state: string; resolve: () => void }[] = [];
 
-  constructor(
-    private readonly store: JournalStore,
-    readonly name: string,
-  ) {
+  private readonly store: JournalStore;
+  readonly name: string;
+
+  constructor(store: JournalStore, name: string) {
+    this.store = store;
+    this.name = name;
     if (store.dir) this.fd = openSync(join(store.dir, `${name}.jsonl`), "a");
   }
 
@@ -103,7 +105,11 @@ export class JournalStore {
   private readonly memory = new Map<string, JournalEntry[]>();
 
   /** Reading never writes: a read-only command may look at a writer's journals. */
-  constructor(readonly dir?: string) {}
+  readonly dir?: string;
+
+  constructor(dir?: string) {
+    this.dir = dir;
+  }
 
   open(name: string): ExecutionJournal {
     if (this.dir) mkdirSync(join(this.dir, "running"), { recursive: true });

@@ -142,18 +142,38 @@ export class LocalRuntime {
   interrupted: InterruptedJob[] = [];
   private readonly running = new Set<string>();
 
+  readonly emulators: Emulators;
+  readonly env: Record<string, string>;
+  readonly alertsQueueUrl: string;
+  private readonly handlers: Handlers;
+  private readonly options: RuntimeOptions;
+  /** Every call the IAM check refused, oldest first. */
+  readonly denials: Denial[];
+  private readonly journals: JournalStore;
+  private readonly faults: FaultInjector;
+  private readonly lock: HeldLock | undefined;
+
   private constructor(
-    readonly emulators: Emulators,
-    readonly env: Record<string, string>,
-    readonly alertsQueueUrl: string,
-    private readonly handlers: Handlers,
-    private readonly options: RuntimeOptions,
-    /** Every call the IAM check refused, oldest first. */
-    readonly denials: Denial[],
-    private readonly journals: JournalStore,
-    private readonly faults: FaultInjector,
-    private readonly lock: HeldLock | undefined,
-  ) {}
+    emulators: Emulators,
+    env: Record<string, string>,
+    alertsQueueUrl: string,
+    handlers: Handlers,
+    options: RuntimeOptions,
+    denials: Denial[],
+    journals: JournalStore,
+    faults: FaultInjector,
+    lock: HeldLock | undefined,
+  ) {
+    this.emulators = emulators;
+    this.env = env;
+    this.alertsQueueUrl = alertsQueueUrl;
+    this.handlers = handlers;
+    this.options = options;
+    this.denials = denials;
+    this.journals = journals;
+    this.faults = faults;
+    this.lock = lock;
+  }
 
   /**
    * Starts emulators, points this process's AWS clients at them, creates resources, loads handlers.

@@ -22,10 +22,13 @@ export type EngineOptions = { scratchDir: string; threads?: number; memoryLimitM
  * ones the pipeline needs (parquet, json, icu) are built in.
  */
 export class Engine {
-  private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
-  ) {}
+  private readonly instance: DuckDBInstance;
+  private readonly connection: DuckDBConnection;
+
+  private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
+    this.instance = instance;
+    this.connection = connection;
+  }
 
   /** Opens an engine whose home, temp and spill files all live under `scratchDir`. */
   static async open(options: EngineOptions): Promise<Engine> {

@@ -34,11 +34,11 @@ export class PaddingScan {
   /** Quotes can be counted only when an escaped quote is two quotes (or there is no escape). */
   private readonly countQuotes: boolean;
 
-  constructor(
-    chars: CsvChars,
-    /** Whether the first line is a header row, whose cells are never values. */
-    private readonly header: boolean,
-  ) {
+  /** Whether the first line is a header row, whose cells are never values. */
+  private readonly header: boolean;
+
+  constructor(chars: CsvChars, header: boolean) {
+    this.header = header;
     // A dialect's characters are one ASCII character each (core/config/dataset.ts): one byte.
     ({ delimiter: this.delimiter, quote: this.quote } = csvCodes(chars));
     this.countQuotes = this.quote >= 0 && (chars.escape === chars.quote || chars.escape === "");

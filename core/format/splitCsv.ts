@@ -148,7 +148,11 @@ class Chunked {
   private size = 0;
   private block = Buffer.allocUnsafe(BLOCK);
   private used = 0;
-  constructor(private readonly stream: WriteStream) {}
+  private readonly stream: WriteStream;
+
+  constructor(stream: WriteStream) {
+    this.stream = stream;
+  }
 
   /** True once enough is buffered to be worth a write: the caller awaits `flush` then. */
   get full(): boolean {

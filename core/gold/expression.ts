@@ -70,7 +70,11 @@ class Parser {
   private pos = 0;
   private depth = 0;
 
-  constructor(private readonly tokens: Token[]) {}
+  private readonly tokens: Token[];
+
+  constructor(tokens: Token[]) {
+    this.tokens = tokens;
+  }
 
   whole(): Expr {
     if (!this.tokens.length) throw new ExpressionError("the expression is empty");

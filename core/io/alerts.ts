@@ -13,10 +13,13 @@ export function snsSubject(text: string): string {
 
 /** The alerts topic. */
 export class Alerts {
-  constructor(
-    private readonly sns: SNSClient,
-    private readonly topicArn: string,
-  ) {}
+  private readonly sns: SNSClient;
+  private readonly topicArn: string;
+
+  constructor(sns: SNSClient, topicArn: string) {
+    this.sns = sns;
+    this.topicArn = topicArn;
+  }
 
   /** Publishes a message; the JSON body is for machines, the subject for people. */
   async publish(subject: string, body: Record<string, unknown>, attributes: Record<string, string> = {}): Promise<string | undefined> {

@@ -63,10 +63,13 @@ const isAlreadyExists = (e: unknown) => (e as Error).name === "AlreadyExistsExce
  * comes from the deployment.
  */
 export class GlueCatalog {
-  constructor(
-    private readonly glue: GlueClient,
-    readonly database: string,
-  ) {}
+  private readonly glue: GlueClient;
+  readonly database: string;
+
+  constructor(glue: GlueClient, database: string) {
+    this.glue = glue;
+    this.database = database;
+  }
 
   /** A table, or undefined when it does not exist yet. */
   async get(name: string): Promise<TableDefinition | undefined> {

@@ -18,11 +18,15 @@ export type StartOutcome = "started" | "resumed" | "duplicate";
 
 /** The jobs table: one typed document per job, every write conditional where order matters. */
 export class JobTable {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-    private readonly retention: JobRetention,
-  ) {}
+  private readonly db: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly retention: JobRetention;
+
+  constructor(db: DynamoDBDocumentClient, table: string, retention: JobRetention) {
+    this.db = db;
+    this.table = table;
+    this.retention = retention;
+  }
 
   private expiresAt(days: number): number {
     return Math.floor(Date.now() / 1000) + days * 86400;

@@ -43,7 +43,11 @@ function copySource(ref: ObjectRef): string {
 
 /** The thin layer over S3 that every step uses: streams to and from disk, never whole files in memory. */
 export class ObjectStore {
-  constructor(private readonly s3: S3Client) {}
+  private readonly s3: S3Client;
+
+  constructor(s3: S3Client) {
+    this.s3 = s3;
+  }
 
   /** Size, ETag and version of an object, or undefined when it does not exist. */
   async head(ref: ObjectRef): Promise<ObjectInfo | undefined> {

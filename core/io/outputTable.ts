@@ -86,10 +86,13 @@ const BATCH = 100;
  * jobs happen to finish, decides what the lake shows.
  */
 export class OutputTable {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
+  private readonly db: DynamoDBDocumentClient;
+  private readonly table: string;
+
+  constructor(db: DynamoDBDocumentClient, table: string) {
+    this.db = db;
+    this.table = table;
+  }
 
   /** A source key's record, read consistently; undefined before its first commit. */
   async source(dataset: string, sourceId: string): Promise<SourceRecord | undefined> {

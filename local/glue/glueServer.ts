@@ -7,11 +7,11 @@ import { join } from "node:path";
 const NAME = /^[a-z0-9_]{1,255}$/;
 
 class GlueError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
+  readonly type: string;
+
+  constructor(type: string, message: string) {
     super(message);
+    this.type = type;
   }
 }
 
@@ -19,7 +19,10 @@ type Body = Record<string, any>;
 
 /** The catalog on disk: `<dir>/<database>/<table>.json`, each the table as GetTable returns it. */
 class Store {
-  constructor(private readonly dir: string) {
+  private readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
     mkdirSync(dir, { recursive: true });
   }
 

@@ -20,8 +20,11 @@ export class Digest extends Transform {
   private crc = 0;
   private readonly sha: Hash | undefined;
 
-  constructor(private readonly algorithm?: ChecksumAlgorithm) {
+  private readonly algorithm?: ChecksumAlgorithm;
+
+  constructor(algorithm?: ChecksumAlgorithm) {
     super();
+    this.algorithm = algorithm;
     this.sha = algorithm === "sha1" || algorithm === "sha256" ? createHash(algorithm) : undefined;
   }
 

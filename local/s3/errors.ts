@@ -1,13 +1,15 @@
 /** An S3 error response: the HTTP status and the `<Code>` the SDK turns into an exception name. */
 export class S3Error extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** Extra response headers, e.g. `x-amz-delete-marker` on a key whose current version is a marker. */
-    readonly headers: Record<string, string> = {},
-  ) {
+  readonly status: number;
+  readonly code: string;
+  /** Extra response headers, e.g. `x-amz-delete-marker` on a key whose current version is a marker. */
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
     super(message);
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
     this.name = code;
   }
 }

@@ -33,10 +33,13 @@ export class LakeView {
   private readonly clashed = new Map<string, Map<string, string>>();
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(
-    private readonly lakeDir: string,
-    private readonly tmpDir: string,
-  ) {}
+  private readonly lakeDir: string;
+  private readonly tmpDir: string;
+
+  constructor(lakeDir: string, tmpDir: string) {
+    this.lakeDir = lakeDir;
+    this.tmpDir = tmpDir;
+  }
 
   /** Shows `blob` as the key's file. */
   show(bucket: string, key: string, blob: string): Promise<void> {

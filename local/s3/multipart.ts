@@ -31,7 +31,11 @@ export class Multipart {
   /** Uploads whose assembly is being appended to: one part at a time. */
   private readonly appending = new Set<string>();
 
-  constructor(private readonly store: DiskStore) {}
+  private readonly store: DiskStore;
+
+  constructor(store: DiskStore) {
+    this.store = store;
+  }
 
   private dir(uploadId: string): string {
     if (!/^[0-9a-f]+$/.test(uploadId)) throw noSuchUpload(uploadId);

@@ -54,10 +54,13 @@ export class DiskStore {
   private readonly buckets = new Map<string, Bucket>();
   private readonly locks = new Map<string, Promise<unknown>>();
 
-  private constructor(
-    readonly root: string,
-    private readonly lake: LakeView,
-  ) {}
+  readonly root: string;
+  private readonly lake: LakeView;
+
+  private constructor(root: string, lake: LakeView) {
+    this.root = root;
+    this.lake = lake;
+  }
 
   static async open(root: string, lakeDir: string): Promise<DiskStore> {
     for (const dir of ["buckets", "keys", "blobs", "uploads"]) await mkdir(join(root, dir), { recursive: true });

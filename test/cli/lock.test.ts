@@ -8,7 +8,7 @@ const tmp = mkdtempSync(join(tmpdir(), "etl-lock-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function holder(stateDir: string): Promise<number | null> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/cli/fixtures/holdLock.ts", stateDir], { stdio: "inherit" });
+  const child = spawn(process.execPath, ["test/cli/fixtures/holdLock.ts", stateDir], { stdio: "inherit" });
   return new Promise((resolve) => child.on("close", (code) => resolve(code)));
 }
 

@@ -429,7 +429,7 @@ describe("state on disk", () => {
 
 /** The server alone in a child process: its URL, its memory, and a way to kill it. */
 async function childServer(root: string, lake: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "s3ServerProcess.ts"), root, lake], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [join(import.meta.dirname, "s3ServerProcess.ts"), root, lake], { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async () => JSON.parse((await lines.next()).value as string);
   const { url } = (await next()) as { url: string };

@@ -158,10 +158,13 @@ export function scratchDir(): { dir: string; remove: () => void } {
 
 /** Our own DuckDB, in UTC, to read source files and silver Parquet independently of the pipeline. */
 export class Oracle {
-  private constructor(
-    private readonly db: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
-  ) {}
+  private readonly db: DuckDBInstance;
+  private readonly conn: DuckDBConnection;
+
+  private constructor(db: DuckDBInstance, conn: DuckDBConnection) {
+    this.db = db;
+    this.conn = conn;
+  }
 
   static async open(): Promise<Oracle> {
     const db = await DuckDBInstance.create(":memory:");
