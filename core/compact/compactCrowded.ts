@@ -2,7 +2,7 @@ import { lake } from "../lake/layout.ts";
 import type { PartitionVersion } from "../pointers.ts";
 import { needsCompaction } from "./compactionPlan.ts";
 import { rewritePartition, type CompactionContext } from "./rewritePartition.ts";
-import { inParallel } from "../inParallel.ts";
+import { listPartitions } from "../io/listPartitions.ts";
 
 /**
  * Automatic compaction, run by clean right after a commit: each partition the commit changed that
@@ -16,11 +16,11 @@ export async function compactCrowded(
   c: CompactionContext,
   o: { dataset: string; maxFiles: number; targetBytes: number; partitions: readonly PartitionVersion[] },
 ): Promise<{ partitions: PartitionVersion[]; compacted: number }> {
-  // The checks side by side; the rewrites one at a time, each holding a DuckDB engine of the function's size.
+  // The rewrites one at a time, each holding a DuckDB engine of the function's size.
   const records = await c.outputs.compactions(o.dataset, o.partitions.map((p) => p.partition));
-  const due = await inParallel(o.partitions, async (p) => {
-    const keys = await c.store.list(c.bucket, `${lake.silverPrefix(o.dataset)}${p.partition}/`);
-    const crowded = needsCompaction(keys, o.maxFiles);
+  const listed = await listPartitions(c.store, c.bucket, lake.silverPrefix(o.dataset), o.partitions.map((p) => p.partition));
+  const due = o.partitions.map((p) => {
+    const crowded = needsCompaction(listed.get(p.partition)!, o.maxFiles);
     return { crowded, unfinished: !crowded && records.get(p.partition)?.state === "publishing" };
   });
   let compacted = 0;

@@ -9,6 +9,7 @@ import { lake } from "../lake/layout.ts";
 import type { AggregateManifest, PartitionVersion } from "../pointers.ts";
 import { VERSION_METADATA } from "../commit/publishLatest.ts";
 import { inParallel } from "../inParallel.ts";
+import { listPartitions } from "../io/listPartitions.ts";
 import { buildGold, buildGoldPartitions } from "./buildGold.ts";
 import { daysUnder, goldWork } from "./goldPartitions.ts";
 
@@ -108,14 +109,20 @@ async function silverVersions(input: StageInput, partitions: readonly string[], 
  * records of all the partitions are read together, once before and once after all the downloads.
  */
 async function downloadPartitions(input: StageInput, units: readonly { silverPrefix: string; dir: string }[]): Promise<(string[] | undefined)[]> {
-  const days = units.map((u) => daysUnder(u.silverPrefix.replace(/\/$/, "")));
+  const days = units.map((u) => daysUnder(partitionOfUnit(u)));
   const records = (of: readonly number[]) => input.outputs.compactions(input.dataset, [...new Set(of.flatMap((n) => days[n]))]);
   const inWindow = (n: number, r: Map<string, CompactionRecord>) => days[n].some((day) => r.get(day)?.state === "publishing");
   const result: (string[] | undefined)[] = new Array(units.length);
   let pending = units.map((_, n) => n);
   while (pending.length) {
     const before = await records(pending);
-    const files = await inParallel(pending, (n) => (inWindow(n, before) ? Promise.resolve(undefined) : downloadListed(input, units[n].silverPrefix, units[n].dir)));
+    const open = pending.filter((n) => !inWindow(n, before)).map((n) => partitionOfUnit(units[n]));
+    // One listing per run of neighbouring partitions; a partition in a window is not listed at all.
+    const listed = await listPartitions(input.store, input.lakeBucket, lake.silverPrefix(input.dataset), open);
+    const files = await inParallel(pending, (n) => {
+      const keys = listed.get(partitionOfUnit(units[n]));
+      return keys ? downloadListed(input, keys, units[n].dir) : Promise.resolve(undefined);
+    });
     const after = await records(pending);
     const again: number[] = [];
     for (const [i, n] of pending.entries()) {
@@ -131,8 +138,10 @@ async function downloadPartitions(input: StageInput, units: readonly { silverPre
   return result;
 }
 
-async function downloadListed(input: StageInput, silverPrefix: string, dir: string): Promise<string[]> {
-  const keys = await input.store.list(input.lakeBucket, `${lake.silverPrefix(input.dataset)}${silverPrefix}`);
+/** A unit's partition: its silver prefix below the dataset's, less the trailing slash. */
+const partitionOfUnit = (unit: { silverPrefix: string }) => unit.silverPrefix.replace(/\/$/, "");
+
+async function downloadListed(input: StageInput, keys: readonly string[], dir: string): Promise<string[]> {
   const files: string[] = [];
   for (const [i, key] of keys.filter((k) => k.endsWith(".parquet")).entries()) {
     const file = join(dir, `${i}-${basename(key)}`);

@@ -221,15 +221,23 @@ export class ObjectStore {
     return versions;
   }
 
-  /** Every key under a prefix. */
-  async list(bucket: string, prefix: string): Promise<string[]> {
+  /**
+   * Every key under a prefix, in key order; with a range, only those after `startAfter` up to the
+   * last one starting with `through`. S3 takes no end key, so the paging stops at the first key
+   * past `through`: at most one page beyond it is read.
+   */
+  async list(bucket: string, prefix: string, range?: { startAfter: string; through: string }): Promise<string[]> {
     const keys: string[] = [];
     let token: string | undefined;
     do {
       const out = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, StartAfter: token ? undefined : range?.startAfter }),
       );
-      for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
+      for (const o of out.Contents ?? []) {
+        if (!o.Key) continue;
+        if (range && o.Key > range.through && !o.Key.startsWith(range.through)) return keys;
+        keys.push(o.Key);
+      }
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
     return keys;

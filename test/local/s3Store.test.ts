@@ -21,6 +21,7 @@ import {
   CompleteMultipartUploadCommand,
 } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { listPartitions } from "../../core/io/listPartitions.ts";
 import { ObjectStore } from "../../core/io/objectStore.ts";
 import type { S3Call, S3Hooks } from "../../local/s3/call.ts";
 import { startS3Server } from "../../local/s3/server.ts";
@@ -351,6 +352,35 @@ describe("the store's hooks", () => {
     expect(calls[2].deleteKeys).toEqual([{ key: "a b.csv" }]);
     expect(writes.map((c) => c.operation)).toEqual(["PutObject"]);
     expect(await text(ctx.s3, "ver", "a b.csv")).toBe("x");
+  });
+
+  it("lists neighbouring partitions in one call each run, the same keys as one listing per partition", async () => {
+    const { s3 } = ctx;
+    const store = new ObjectStore(s3);
+    const day = (d: number) => `year=2024/month=01/day=${String(d).padStart(2, "0")}`;
+    const keys = [
+      ...[1, 3, 4, 10].map((d) => `silver/sales/${day(d)}/a.parquet`),
+      // More than a page in one partition, so a run's listing pages inside it.
+      ...Array.from({ length: 1100 }, (_, i) => `silver/sales/${day(2)}/f${String(i).padStart(4, "0")}.parquet`),
+      // A neighbour not asked for after the run, a dataset whose name extends this one's, another dataset.
+      `silver/sales/${day(5)}/b.parquet`,
+      `silver/salesx/${day(1)}/c.parquet`,
+      `silver/zeta/${day(1)}/d.parquet`,
+    ];
+    for (let i = 0; i < keys.length; i += 100) {
+      await Promise.all(keys.slice(i, i + 100).map((Key) => s3.send(new PutObjectCommand({ Bucket: "plain", Key, Body: "x" }))));
+    }
+    const asked = [day(1), day(2), day(3), day(4), day(10), "year=2024/month=01", "year=2023/month=12/day=31"];
+    calls.length = 0;
+
+    const listed = await listPartitions(store, "plain", "silver/sales/", asked);
+
+    // Runs: 2023-12-31 to 2024-01-04 and the month (two pages each: 1,100 keys in day 2), day 10 (one).
+    expect(calls.filter((c) => c.operation === "ListObjectsV2")).toHaveLength(5);
+    for (const p of asked) expect(listed.get(p), p).toEqual(await store.list("plain", `silver/sales/${p}/`));
+    expect(listed.get(day(2))).toHaveLength(1100);
+    expect(listed.get("year=2024/month=01")).toHaveLength(1105);
+    expect(listed.get("year=2023/month=12/day=31")).toEqual([]);
   });
 
   it("refuses a large streamed upload cleanly, and the connection stays usable", async () => {
