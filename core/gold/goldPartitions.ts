@@ -1,4 +1,5 @@
 import type { GoldModel, Grain } from "../config/goldModel.ts";
+import { datePartition } from "../lake/layout.ts";
 
 const DEPTH: Record<Grain, number> = { year: 1, month: 2, day: 3 };
 
@@ -44,10 +45,9 @@ export function daysUnder(partition: string): string[] {
   const [y, m, d] = partition.split("/").map((part) => Number(part.split("=")[1]));
   if (d) return [partition];
   const days: string[] = [];
-  const pad = (n: number) => String(n).padStart(2, "0");
   for (let t = Date.UTC(y, m ? m - 1 : 0, 1); ; t += 86_400_000) {
     const date = new Date(t);
     if (date.getUTCFullYear() !== y || (m && date.getUTCMonth() !== m - 1)) return days;
-    days.push(`year=${y}/month=${pad(date.getUTCMonth() + 1)}/day=${pad(date.getUTCDate())}`);
+    days.push(datePartition(date, 3));
   }
 }

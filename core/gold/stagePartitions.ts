@@ -53,7 +53,7 @@ export async function stagePartitions(input: StageInput): Promise<AggregateManif
     // A folder of its own per partition: days hold files of the same names, and the partition's
     // index as the folder name tells buildGoldPartitions which partition a row belongs to.
     const versions = await silverVersions(input, work.map((w) => w.partition), mine);
-    const downloaded = await downloadPartitions(input, work.map((w, n) => ({ silverPrefix: w.silverPrefix, dir: join(dir, "silver", String(n)) })));
+    const downloaded = await downloadPartitions(input, work.map((w, n) => ({ partition: w.partition, dir: join(dir, "silver", String(n)) })));
     const units = work.map((_, n) => ({ version: versions[n], files: downloaded[n] }));
     inWindow = units.filter((u) => !u.files).length;
     const engine = await Engine.open(input.engine(dir));
@@ -108,19 +108,19 @@ async function silverVersions(input: StageInput, partitions: readonly string[], 
  * the version after its deletes and the gold computed after that is the one published. The
  * records of all the partitions are read together, once before and once after all the downloads.
  */
-async function downloadPartitions(input: StageInput, units: readonly { silverPrefix: string; dir: string }[]): Promise<(string[] | undefined)[]> {
-  const days = units.map((u) => daysUnder(partitionOfUnit(u)));
+async function downloadPartitions(input: StageInput, units: readonly { partition: string; dir: string }[]): Promise<(string[] | undefined)[]> {
+  const days = units.map((u) => daysUnder(u.partition));
   const records = (of: readonly number[]) => input.outputs.compactions(input.dataset, [...new Set(of.flatMap((n) => days[n]))]);
   const inWindow = (n: number, r: Map<string, CompactionRecord>) => days[n].some((day) => r.get(day)?.state === "publishing");
   const result: (string[] | undefined)[] = new Array(units.length);
   let pending = units.map((_, n) => n);
   while (pending.length) {
     const before = await records(pending);
-    const open = pending.filter((n) => !inWindow(n, before)).map((n) => partitionOfUnit(units[n]));
+    const open = pending.filter((n) => !inWindow(n, before)).map((n) => units[n].partition);
     // One listing per run of neighbouring partitions; a partition in a window is not listed at all.
     const listed = await listPartitions(input.store, input.lakeBucket, lake.silverPrefix(input.dataset), open);
     const files = await inParallel(pending, (n) => {
-      const keys = listed.get(partitionOfUnit(units[n]));
+      const keys = listed.get(units[n].partition);
       return keys ? downloadListed(input, keys, units[n].dir) : Promise.resolve(undefined);
     });
     const after = await records(pending);
@@ -137,9 +137,6 @@ async function downloadPartitions(input: StageInput, units: readonly { silverPre
   }
   return result;
 }
-
-/** A unit's partition: its silver prefix below the dataset's, less the trailing slash. */
-const partitionOfUnit = (unit: { silverPrefix: string }) => unit.silverPrefix.replace(/\/$/, "");
 
 async function downloadListed(input: StageInput, keys: readonly string[], dir: string): Promise<string[]> {
   const files: string[] = [];

@@ -84,6 +84,12 @@ export function partitionOf(key: string): string | undefined {
   return /(year=\d{4}(?:\/month=\d{2}(?:\/day=\d{2})?)?)\/(?!month=|day=)/.exec(key)?.[1];
 }
 
+/** The partition of a UTC date at a depth (1 year, 2 month, 3 day): `year=2024/month=01/day=05`, zero-padded. */
+export function datePartition(date: Date, depth: number): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return [`year=${date.getUTCFullYear()}`, `month=${pad(date.getUTCMonth() + 1)}`, `day=${pad(date.getUTCDate())}`].slice(0, depth).join("/");
+}
+
 /** The month and year partitions holding a day partition: `year=2024/month=01/day=05` → `year=2024/month=01`, `year=2024`. */
 export function coarserPartitions(partition: string): string[] {
   const parts = partition.split("/");

@@ -1,3 +1,5 @@
+import { datePartition } from "./layout.ts";
+
 /** A partition's calendar fields: `year=2024/month=01/day=31` → [2024, 1, 31]; undefined if it is not one. */
 function fields(partition: string): number[] | undefined {
   const m = /^year=(\d{4})(?:\/month=(\d{2})(?:\/day=(\d{2}))?)?$/.exec(partition);
@@ -10,9 +12,7 @@ export function nextPartition(partition: string): string | undefined {
   if (!f) return undefined;
   const [y, m = 1, d = 1] = f;
   const next = new Date(Date.UTC(y + (f.length === 1 ? 1 : 0), m - 1 + (f.length === 2 ? 1 : 0), d + (f.length === 3 ? 1 : 0)));
-  const pad = (n: number) => String(n).padStart(2, "0");
-  const parts = [`year=${next.getUTCFullYear()}`, `month=${pad(next.getUTCMonth() + 1)}`, `day=${pad(next.getUTCDate())}`];
-  return parts.slice(0, f.length).join("/");
+  return datePartition(next, f.length);
 }
 
 /**
