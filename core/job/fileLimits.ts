@@ -10,7 +10,7 @@ export const LARGEST_FUNCTION: FunctionCapacity = { name: "clean", memoryMb: 300
 
 /**
  * Measured (README "Performance", docs/bench.md): the 1 GB, 14.1M-row CSV ran `etl run --memory
- * 1024` (one DuckDB thread, 614 MB for DuckDB, which spilled) end to end in 226 s at 1.37 GB peak
+ * 1024` (one DuckDB thread, 614 MB for DuckDB then, which spilled) end to end in 226 s at 1.37 GB peak
  * RSS, emulators included: about 4.4 MB of CSV per second per thread, for the whole pipeline, so
  * clean alone is faster. Since DuckDB reads plain CSV files itself it took 179 s; the limit keeps
  * the slower measurement, erring low. Memory bounds no file size: DuckDB holds to its limit and spills.
