@@ -69,6 +69,11 @@ export type RuntimeOptions = {
   faults?: string;
   /** Only looking (`etl replay --dry-run`): interrupted executions are left for the next writer to record. */
   readOnly?: boolean;
+  /**
+   * Runs the functions as a deployed stage's (their `ETL_STAGE`, which stacks/ sets): alerts name
+   * it in their `etl` commands. A shell's `ETL_STAGE` is not read: a local run has no stage.
+   */
+  stage?: string;
 };
 
 /** A redrive the journal does not allow: printed without a stack, exit code 2. */
@@ -199,7 +204,8 @@ export class LocalRuntime {
       // Holding the lock, nothing else uses this state dir's scratch: what is there, killed attempts left.
       if (stateDir) rmSync(scratch, { recursive: true, force: true });
       mkdirSync(scratch, { recursive: true });
-      const env = localEnv(emulators, scratch);
+      const env = { ...localEnv(emulators, scratch), ...(options.stage ? { ETL_STAGE: options.stage } : {}) };
+      delete process.env.ETL_STAGE;
       Object.assign(process.env, env);
       const { alertsQueueUrl } = await ensureResources();
       // Each function signs with its own access key id, which names its policy to the IAM check.

@@ -54,18 +54,23 @@ describe("alerts a person can act on (read from the SQS inbox subscribed to the 
   });
 
   it("from a deployed stage (ETL_STAGE, which stacks/ sets), the etl commands name the stage and a corrected file goes in by etl upload", async () => {
+    const step = await runOnce({ faults: "throw:aggregate:Error", stage: "prod" });
+    expect(step.alerts[0].Message.commands).toEqual([`etl redrive ${step.jobId} --stage prod`, expect.stringMatching(/^aws stepfunctions redrive-execution /)]);
+    await p!.stop();
+    const file = await runOnce({ faults: "throw:clean:ContractViolationError", stage: "prod" });
+    expect(file.alerts[0].Message.commands).toEqual([
+      "etl upload <fixed file> --key incoming/sales.csv --stage prod",
+      "aws s3 cp <fixed file> s3://etl-raw/incoming/sales.csv",
+      `etl replay ${file.jobId} --stage prod`,
+    ]);
+    expect(String(file.alerts[0].Message.action)).toContain(`etl replay ${file.jobId} --stage prod`);
+  });
+
+  it("a shell's ETL_STAGE does not make a local run's alerts point at a deployed stage", async () => {
     process.env.ETL_STAGE = "prod";
     try {
-      const step = await runOnce({ faults: "throw:aggregate:Error" });
-      expect(step.alerts[0].Message.commands).toEqual([`etl redrive ${step.jobId} --stage prod`, expect.stringMatching(/^aws stepfunctions redrive-execution /)]);
-      await p!.stop();
-      const file = await runOnce({ faults: "throw:clean:ContractViolationError" });
-      expect(file.alerts[0].Message.commands).toEqual([
-        "etl upload <fixed file> --key incoming/sales.csv --stage prod",
-        "aws s3 cp <fixed file> s3://etl-raw/incoming/sales.csv",
-        `etl replay ${file.jobId} --stage prod`,
-      ]);
-      expect(String(file.alerts[0].Message.action)).toContain(`etl replay ${file.jobId} --stage prod`);
+      const { jobId, alerts } = await runOnce({ faults: "throw:aggregate:Error" });
+      expect(alerts[0].Message.commands).toEqual([`etl redrive ${jobId}`, expect.stringMatching(/^aws stepfunctions redrive-execution /)]);
     } finally {
       delete process.env.ETL_STAGE;
     }
