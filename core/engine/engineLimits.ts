@@ -14,11 +14,12 @@ const RESERVED_MB = 256;
 /**
  * DuckDB's buffer manager holds to `memory_limit`, but not everything it allocates goes through
  * it (the CSV reader's and the Parquet writer's buffers, freed blocks the allocator keeps): in
- * clean, 0.3-0.5 GB more at one thread, whatever the limit. So DuckDB is given 40% of what is left.
- * Measured on the 1 GB file (14.1M rows, clean's read and silver chain alone, docs/bench.md
- * round 9): at 1024 MB, 80% (614 MB) peaked at 0.94-1.15 GiB in four runs, up to over the function's
- * 1 GiB, and 300 MB (40% is 307) at 0.65-0.72 GiB in the same time; at 3008 MB (two threads, 5M rows), 2201 MB peaked
- * at 2.21-2.67 GiB and 1100 MB at 1.45-1.56 GiB, for a silver chain 10% slower.
+ * clean, 0.3-0.5 GB more at one thread, whatever the limit. So DuckDB gets 40% of what is left.
+ * Measured on the 1 GB file (14.1M rows; clean's read and silver chain alone; docs/bench.md,
+ * round 9): at 1024 MB, 80% (614 MB) peaked at 0.94-1.15 GiB in four runs, over the function's
+ * 1 GiB in some, and 300 MB (40% is 307) at 0.65-0.72 GiB in the same time. At 3008 MB (two
+ * threads, 5M rows), 2201 MB peaked at 2.21-2.67 GiB and 1100 MB at 1.45-1.56 GiB, for a silver
+ * chain 10% slower.
  */
 const DUCKDB_SHARE = 0.4;
 
