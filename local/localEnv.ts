@@ -19,10 +19,12 @@ export const LOCAL_TOPIC_ARN = `arn:aws:sns:${LOCAL_NAMES.region}:${LOCAL_NAMES.
 
 /**
  * The environment the handlers run with locally: the same variables as in Lambda, with only the
- * endpoints pointing at the emulators and dummy credentials (the emulators check none).
+ * endpoints pointing at the emulators and dummy credentials (the emulators check none). `stage`
+ * is the deployed stage the functions act as (`ETL_STAGE`, which stacks/ sets); none locally.
  */
-export function localEnv(emulators: Emulators, scratchDir: string): Record<string, string> {
+export function localEnv(emulators: Emulators, scratchDir: string, stage?: string): Record<string, string> {
   return {
+    ...(stage ? { ETL_STAGE: stage } : {}),
     AWS_REGION: LOCAL_NAMES.region,
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",

@@ -204,7 +204,8 @@ export class LocalRuntime {
       // Holding the lock, nothing else uses this state dir's scratch: what is there, killed attempts left.
       if (stateDir) rmSync(scratch, { recursive: true, force: true });
       mkdirSync(scratch, { recursive: true });
-      const env = { ...localEnv(emulators, scratch), ...(options.stage ? { ETL_STAGE: options.stage } : {}) };
+      const env = localEnv(emulators, scratch, options.stage);
+      // A shell's ETL_STAGE is not the functions': assigning the local environment would keep it.
       delete process.env.ETL_STAGE;
       Object.assign(process.env, env);
       const { alertsQueueUrl } = await ensureResources();

@@ -1,13 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { typescriptProblem } from "../../cli/bin/typescriptSupport.mjs";
-
-const ENTRY = join(process.cwd(), "cli/bin/etl.mjs");
+import { ETL_ENTRY } from "./etl.ts";
 
 describe("the etl entry point", () => {
   it("says in one line why a Node with type stripping turned off cannot run it, and exits 1", () => {
-    const out = spawnSync(process.execPath, ["--no-experimental-strip-types", ENTRY, "--help"], { encoding: "utf8" });
+    const out = spawnSync(process.execPath, ["--no-experimental-strip-types", ETL_ENTRY, "--help"], { encoding: "utf8" });
     expect(out.status).toBe(1);
     expect(out.stdout).toBe("");
     expect(out.stderr.trim()).toBe(
@@ -28,7 +26,7 @@ describe("the etl entry point", () => {
   });
 
   it("exits quietly when its reader closes the pipe early (etl … | head -1)", async () => {
-    const child = spawn(process.execPath, [ENTRY, "--help"], { env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [ETL_ENTRY, "--help"], { env: { ...process.env, NO_COLOR: "1" } });
     child.stdout.destroy();
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));

@@ -21,9 +21,12 @@ function result(code: number | null, signal: NodeJS.Signals | null, stdout: stri
 
 const ENV = { ETL_LOG_LEVEL: "", ETL_FAULT: "", NO_COLOR: "1" };
 
+/** The `etl` entry point, as `npx etl` runs it. */
+export const ETL_ENTRY = join(process.cwd(), "cli/bin/etl.mjs");
+
 /** Runs `node cli/bin/etl.mjs …` as a user would, and waits for it. */
 export function etl(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): EtlRun {
-  const out = spawnSync(process.execPath, [join(process.cwd(), "cli/bin/etl.mjs"), ...args], {
+  const out = spawnSync(process.execPath, [ETL_ENTRY, ...args], {
     encoding: "utf8",
     cwd: options.cwd,
     env: { ...process.env, ...ENV, ...options.env },
@@ -33,7 +36,7 @@ export function etl(args: string[], options: { env?: Record<string, string>; cwd
 
 /** Starts `etl …` in the background; `done` resolves when it exits. */
 export function etlAsync(args: string[], options: { env?: Record<string, string> } = {}): { pid: number; done: Promise<EtlRun> } {
-  const child = spawn(process.execPath, [join(process.cwd(), "cli/bin/etl.mjs"), ...args], {
+  const child = spawn(process.execPath, [ETL_ENTRY, ...args], {
     env: { ...process.env, ...ENV, ...options.env },
   });
   let stdout = "";
