@@ -3,6 +3,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { constants, createGunzip, gunzipSync } from "node:zlib";
 import { FileTooLargeError, MalformedFileError } from "../errors.ts";
+import { STREAM_CHUNK } from "../io/streamChunk.ts";
 
 /** Text inflated from a head for sniffing: enough to decide the format, never an unbounded buffer. */
 const HEAD_OUTPUT_BYTES = 1 << 20;
@@ -43,7 +44,7 @@ export async function gunzipFile(path: string, out: string, fileName: string, ma
     },
   });
   try {
-    await pipeline(createReadStream(path), createGunzip(), limit, createWriteStream(out));
+    await pipeline(createReadStream(path, STREAM_CHUNK), createGunzip(), limit, createWriteStream(out, STREAM_CHUNK));
   } catch (error) {
     if (error instanceof FileTooLargeError) throw error;
     throw new MalformedFileError(`${fileName} is not a valid gzip file: ${(error as Error).message}`, { cause: error });

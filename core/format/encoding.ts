@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { isUtf8 } from "node:buffer";
 import { MalformedFileError } from "../errors.ts";
+import { STREAM_CHUNK } from "../io/streamChunk.ts";
 
 /** What the first bytes say about a text file's encoding: a BOM is certain, anything else a guess. */
 export function detectEncoding(head: Uint8Array): "utf-8" | "utf-16le" | "utf-16be" {
@@ -51,8 +52,8 @@ export async function toUtf8(path: string, fileName: string, declared?: string):
   }
   const decoder = decoderFor(source, fileName);
   const out = `${path}.utf8`;
-  const writer = createWriteStream(out);
-  for await (const chunk of createReadStream(path)) {
+  const writer = createWriteStream(out, STREAM_CHUNK);
+  for await (const chunk of createReadStream(path, STREAM_CHUNK)) {
     if (!writer.write(decoder.decode(chunk as Buffer, { stream: true }))) await once(writer, "drain");
   }
   writer.end(decoder.decode());
@@ -67,7 +68,7 @@ export async function toUtf8(path: string, fileName: string, declared?: string):
  */
 export async function isUtf8File(path: string): Promise<boolean> {
   let carry: Buffer = Buffer.alloc(0);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(path, STREAM_CHUNK)) {
     const buf = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
     const cut = completeLength(buf);
     if (!isUtf8(buf.subarray(0, cut))) return false;
@@ -98,7 +99,7 @@ export async function scanUtf8(path: string): Promise<{ valid: number; invalid: 
   let need = 0;
   let lo = 0x80;
   let hi = 0xbf;
-  for await (const chunk of createReadStream(path)) {
+  for await (const chunk of createReadStream(path, STREAM_CHUNK)) {
     for (const b of chunk as Buffer) {
       if (need > 0) {
         if (b >= lo && b <= hi) {

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { MalformedFileError } from "../errors.ts";
 import { csvCodes, parseRecord, type ParsedRecord } from "./csvRecords.ts";
 import { bomLength, MAX_RECORD_BYTES, type CsvLayout } from "./csvLayout.ts";
+import { STREAM_CHUNK } from "../io/streamChunk.ts";
 
 /** A line that is not data, as the job records it. */
 export type SkippedLine = { line: number; text: string };
@@ -102,7 +103,7 @@ export async function splitCsv(
   };
 
   let first = true;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(path, STREAM_CHUNK)) {
     let buf = leftover.length ? Buffer.concat([leftover, chunk as Buffer]) : (chunk as Buffer);
     if (first) buf = buf.subarray(bomLength(buf));
     first = false;

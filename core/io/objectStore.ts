@@ -18,6 +18,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { STREAM_CHUNK } from "./streamChunk.ts";
 
 /** Size of one part of a multipart upload: over S3's 5 MiB minimum, under what emulators accept in one request. */
 const PART_BYTES = 8 * 1024 * 1024;
@@ -77,7 +78,7 @@ export class ObjectStore {
   async download(ref: ObjectRef, path: string): Promise<void> {
     await mkdir(dirname(path), { recursive: true });
     const out = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
-    await pipeline(out.Body as Readable, createWriteStream(path));
+    await pipeline(out.Body as Readable, createWriteStream(path, STREAM_CHUNK));
   }
 
   /**
@@ -110,7 +111,7 @@ export class ObjectStore {
     const common = { Bucket: ref.bucket, Key: ref.key, ContentType: options.contentType ?? "application/octet-stream", Metadata: options.metadata };
     const condition = options.ifMatch ? { IfMatch: options.ifMatch } : {};
     if (size <= PART_BYTES) {
-      const out = await this.s3.send(new PutObjectCommand({ ...common, ...condition, Body: createReadStream(path), ContentLength: size }));
+      const out = await this.s3.send(new PutObjectCommand({ ...common, ...condition, Body: createReadStream(path, STREAM_CHUNK), ContentLength: size }));
       return { etag: out.ETag, versionId: out.VersionId };
     }
     const { UploadId } = await this.s3.send(new CreateMultipartUploadCommand(common));
@@ -124,7 +125,7 @@ export class ObjectStore {
             Key: ref.key,
             UploadId,
             PartNumber: n,
-            Body: createReadStream(path, { start, end }),
+            Body: createReadStream(path, { start, end, ...STREAM_CHUNK }),
             ContentLength: end - start + 1,
           }),
         );

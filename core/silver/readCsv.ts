@@ -9,6 +9,7 @@ import type { CsvChars } from "../format/csvRecords.ts";
 import { splitCsv, type SplitResult } from "../format/splitCsv.ts";
 import { PaddingScan } from "../format/fieldPadding.ts";
 import type { CsvDialect } from "./loadSource.ts";
+import { STREAM_CHUNK } from "../io/streamChunk.ts";
 
 /** Bytes the layout is decided from. */
 const SAMPLE_BYTES = 1 << 20;
@@ -96,7 +97,7 @@ function plainLayout(layout: CsvLayout): boolean {
 async function scanLines(path: string, scan: PaddingScan): Promise<{ lines: number; padded: boolean }> {
   let lines = 0;
   let last = 10;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(path, STREAM_CHUNK)) {
     const buf = chunk as Buffer;
     for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) lines++;
     if (buf.length) last = buf[buf.length - 1];

@@ -1,6 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { crc32 } from "node:zlib";
+import { STREAM_CHUNK } from "../../core/io/streamChunk.ts";
 
 /** The flexible checksums the store verifies and keeps (the SDK's default is CRC32). */
 export const CHECKSUMS = ["crc32", "sha1", "sha256"] as const;
@@ -23,7 +24,7 @@ export class Digest extends Transform {
   private readonly algorithm?: ChecksumAlgorithm;
 
   constructor(algorithm?: ChecksumAlgorithm) {
-    super();
+    super(STREAM_CHUNK);
     this.algorithm = algorithm;
     this.sha = algorithm === "sha1" || algorithm === "sha256" ? createHash(algorithm) : undefined;
   }

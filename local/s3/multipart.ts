@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { invalidArgument, malformedXml, noSuchUpload, S3Error } from "./errors.ts";
 import type { DiskStore, Received, WriteConditions } from "./store.ts";
 import { newId, type Version } from "./version.ts";
+import { STREAM_CHUNK } from "../../core/io/streamChunk.ts";
 
 /** S3's smallest part but the last. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -161,7 +162,7 @@ export class Multipart {
     try {
       for (const p of inPlace ? chosen.slice(prefix) : chosen) {
         if (p.size === 0) continue;
-        for await (const chunk of createReadStream(p.file, { start: p.start, end: p.start + p.size - 1, highWaterMark: 1 << 20 })) {
+        for await (const chunk of createReadStream(p.file, { start: p.start, end: p.start + p.size - 1, ...STREAM_CHUNK })) {
           await out.write(chunk as Buffer);
         }
       }

@@ -14,6 +14,7 @@ import { route } from "./route.ts";
 import { DiskStore, type WriteConditions } from "./store.ts";
 import type { Version } from "./version.ts";
 import { element, elements, texts, xmlDocument, type XmlNode } from "./xml.ts";
+import { STREAM_CHUNK } from "../../core/io/streamChunk.ts";
 
 /** A running local S3: its endpoint, and how to stop it. */
 export type S3Server = { url: string; store: DiskStore; stop: () => Promise<void> };
@@ -312,7 +313,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
         res.end();
         return;
       }
-      await pipeline(file.createReadStream({ start, end, autoClose: false, highWaterMark: 1 << 20 }), res);
+      await pipeline(file.createReadStream({ start, end, autoClose: false, ...STREAM_CHUNK }), res);
     } finally {
       await file.close();
     }

@@ -10,6 +10,7 @@ import { SortedKeys } from "./keyOrder.ts";
 import { LakeView } from "./lakeView.ts";
 import { listObjects, listVersions, type ListParams, type VersionParams } from "./listing.ts";
 import { newId, NULL_VERSION, type Version, type VersionAttributes } from "./version.ts";
+import { STREAM_CHUNK } from "../../core/io/streamChunk.ts";
 
 export type Versioning = "Enabled" | "Suspended";
 
@@ -200,7 +201,7 @@ export class DiskStore {
   async receive(body: Readable, algorithm?: ChecksumAlgorithm, into?: { path: string; start: number }): Promise<Received> {
     const path = into?.path ?? join(this.tmpDir, newId());
     const digest = new Digest(algorithm);
-    const out = createWriteStream(path, { highWaterMark: 1 << 20, ...(into ? { flags: "r+", start: into.start } : {}) });
+    const out = createWriteStream(path, { ...STREAM_CHUNK, ...(into ? { flags: "r+", start: into.start } : {}) });
     try {
       await pipeline(body, digest, out);
     } catch (error) {
