@@ -6,7 +6,7 @@ import type { Engine } from "../engine/engine.ts";
 import { Params, quoteIdent, quoteLiteral } from "../engine/sql.ts";
 import type { ColumnMapping } from "../job/jobRecord.ts";
 import { castFromText, castFromTyped, type NumberStyle } from "./castExpression.ts";
-import { columnChecks, eventTimeCheck, friendlyType, type TypedPlan } from "./checks.ts";
+import { columnChecks, eventTimeCheck, friendlyType, type Check, type TypedPlan } from "./checks.ts";
 import { sqlType } from "../config/columnType.ts";
 import { MALFORMED_TABLE, SOURCE_TABLE, type LoadedSource, type SourceColumn } from "./loadSource.ts";
 import { checkContract, resolveTypes, type TypedColumn } from "./resolveTypes.ts";
@@ -108,9 +108,7 @@ export async function buildSilver(
     })),
   ];
   const range = eventTimeRange(dataset, ctx.ingestDate);
-  const expectations = await classify(engine, dataset, plans, castParams, ctx.fileName, source.position, range);
-
-  await createRejected(engine, source.malformed);
+  const expectations = await classify(engine, dataset, plans, castParams, ctx.fileName, source, range);
   await checkQuarantineGate(engine, dataset, ctx.fileName);
   await dedup(engine, dataset, plans);
   const [counts] = await engine.rows<Record<string, bigint>>(
@@ -206,8 +204,9 @@ function checkEventTime(dataset: Dataset, typed: readonly TypedColumn[], fileNam
 /**
  * Types every row, evaluates every expectation and decides each row's fate: quarantined (a
  * value broke a quarantine rule), dropped (NULL policy) or kept. A `fail` rule that any row
- * breaks rejects the whole file; `warn` rules only count. Quarantine details and the original
- * record are computed here, where the rules' parameters are bound.
+ * breaks rejects the whole file; `warn` rules only count. The rejected rows, with their
+ * quarantine details and original record, are gathered here too, where the rules' parameters are
+ * bound (`createRejected`).
  */
 async function classify(
   engine: Engine,
@@ -215,7 +214,7 @@ async function classify(
   plans: readonly Plan[],
   params: Params,
   fileName: string,
-  position: string,
+  { position, malformed }: Pick<LoadedSource, "position" | "malformed">,
   range: { from: string; to: string },
 ): Promise<ExpectationResult[]> {
   const checks = [
@@ -245,18 +244,29 @@ async function classify(
     `${first((c) => c.value)} AS __value`,
     `${quarantining.length ? `concat_ws('; ', ${quarantining.map((c) => `CASE WHEN ${c.flag} THEN ${c.reason()} END`).join(", ")})` : "NULL"} AS __reason`,
   ];
+  // Every row typed, flagged and given its fate, with what quarantine shows of it; `from` holds
+  // source rows and `position` their place in the file. Both statements below bind every parameter.
+  const rows = (from: string, position: string) =>
+    `SELECT *, CASE WHEN __fate = 'quarantined' THEN CAST(json_object(${record.join(", ")}) AS VARCHAR) END AS __record
+     FROM (SELECT *, ${fate} AS __fate, ${details.join(", ")}
+           FROM (SELECT *, ${flags.length ? flags.join(", ") : "NULL AS __none"} FROM (SELECT ${position} AS __row, ${typed.join(", ")} FROM ${from})))`;
+  // `classified` keeps no quarantine details: five text columns, NULL on almost every row, made it
+  // 2.2-3.1 s instead of 1.8-2.1 s at 5M rows. `rejected` computes them for the quarantined rows alone.
   await engine.run(
     `CREATE TABLE classified AS
-     SELECT * ${raws.length ? `EXCLUDE (${raws.join(", ")})` : ""},
-            CASE WHEN __fate = 'quarantined' THEN CAST(json_object(${record.join(", ")}) AS VARCHAR) END AS __record
-     FROM (SELECT *, ${fate} AS __fate, ${details.join(", ")}
-           FROM (SELECT *, ${flags.length ? flags.join(", ") : "NULL AS __none"} FROM (SELECT ${position} AS __row, ${typed.join(", ")} FROM ${SOURCE_TABLE})))`,
+     SELECT * EXCLUDE (${[...raws, "__rule", "__column", "__value", "__reason", "__record"].join(", ")}) FROM (${rows(SOURCE_TABLE, position)})`,
     params.values,
   );
-  // Every row now lives in `classified`: free the source's memory for the steps ahead.
+  const results = checks.length ? await countViolations(engine, checks, fileName) : [];
+  const quarantined = `(SELECT ${position} AS __position, * FROM ${SOURCE_TABLE} WHERE ${position} IN (SELECT __row FROM classified WHERE __fate = 'quarantined'))`;
+  await createRejected(engine, `(${rows(quarantined, "__position")})`, params, malformed);
+  // Every row now lives in `classified` or `rejected`: free the source's memory for the steps ahead.
   await engine.run(`DROP TABLE ${SOURCE_TABLE}`);
-  if (!checks.length) return [];
+  return results;
+}
 
+/** How often each expectation was broken; a `fail` rule broken by any row rejects the file. */
+async function countViolations(engine: Engine, checks: readonly Check[], fileName: string): Promise<ExpectationResult[]> {
   const [counts] = await engine.rows<Record<string, bigint | null>>(
     `SELECT ${checks.map((_, i) => `count_if("__c${i}") AS "n${i}", min(__row) FILTER (WHERE "__c${i}") AS "r${i}"`).join(", ")} FROM classified`,
   );
@@ -271,11 +281,11 @@ async function classify(
 
 /**
  * Gathers every rejected row in one table, in the quarantine's shape: rows whose values broke a
- * rule (with the whole original row as JSON) and CSV records that did not fit the file's layout
- * (rule `malformed_row`, the raw line as their value).
+ * rule (with the whole original row as JSON), from `quarantined` (`classify`'s rows of them, bound
+ * by `params`), and CSV records that did not fit the file's layout (rule `malformed_row`, the raw
+ * line as their value).
  */
-async function createRejected(engine: Engine, malformed: number): Promise<void> {
-  const params = new Params();
+async function createRejected(engine: Engine, quarantined: string, params: Params, malformed: number): Promise<void> {
   const malformedRows = malformed
     ? `UNION ALL SELECT row, ${params.add("malformed_row")}, NULL, raw, reason, CAST(json_object('line', line, 'raw', raw) AS VARCHAR) FROM ${MALFORMED_TABLE}`
     : "";
@@ -283,7 +293,7 @@ async function createRejected(engine: Engine, malformed: number): Promise<void> 
     `CREATE TABLE rejected AS
      SELECT __row AS _row_number, __rule AS _rule, __column AS _column, __value AS _value, __reason AS _reason,
             __record AS _record
-     FROM classified WHERE __fate = 'quarantined'
+     FROM ${quarantined} WHERE __fate = 'quarantined'
      ${malformedRows}`,
     params.values,
   );
