@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { link, lstat, mkdir, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import { linkSync, mkdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
+import { lstat, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 
 /** Longest file name most file systems take, in bytes. */
@@ -53,9 +54,11 @@ export class LakeView {
       if (!this.shownOf(bucket).delete(key)) return;
       const path = join(this.lakeDir, bucket, lakeRelativePath(key)!);
       // A folder of the path replaced by a file (by hand) means the file is gone already.
-      await rm(path, { force: true }).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== "ENOTDIR") throw error;
-      });
+      try {
+        rmSync(path, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOTDIR") throw error;
+      }
       await this.prune(bucket, dirname(path));
       // Keys that clashed with this one's file or folders may fit now.
       for (const [other, blob] of [...this.clashedOf(bucket)]) {
@@ -110,19 +113,20 @@ export class LakeView {
     });
   }
 
+  /** Synchronous file operations, as the store's own (local/s3/store.ts `writeAtomic` says why). */
   private async link(bucket: string, key: string, blob: string): Promise<void> {
     const rel = lakeRelativePath(key);
     if (rel === undefined) return;
     const path = join(this.lakeDir, bucket, rel);
     const tmp = join(this.tmpDir, `lake-${randomUUID()}`);
-    await link(blob, tmp);
+    linkSync(blob, tmp);
     try {
-      await mkdir(dirname(path), { recursive: true });
-      await rename(tmp, path);
+      mkdirSync(dirname(path), { recursive: true });
+      renameSync(tmp, path);
       this.shownOf(bucket).add(key);
       this.clashedOf(bucket).delete(key);
     } catch (error) {
-      await rm(tmp, { force: true });
+      rmSync(tmp, { force: true });
       if (!CLASH.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
       this.clashedOf(bucket).set(key, blob);
     }
@@ -133,7 +137,7 @@ export class LakeView {
     const root = join(this.lakeDir, bucket);
     for (let d = dir; d.startsWith(root + sep); d = dirname(d)) {
       try {
-        await rmdir(d);
+        rmdirSync(d);
       } catch {
         return;
       }

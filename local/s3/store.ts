@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createWriteStream, existsSync } from "node:fs";
-import { chmod, link, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { chmodSync, createWriteStream, existsSync, linkSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdir, open, readdir, readFile, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -186,10 +186,15 @@ export class DiskStore {
     await this.writeAtomic(join(this.root, "buckets", `${name}.json`), JSON.stringify({ name, created, versioning }));
   }
 
+  /**
+   * Records, renames, links and removals are synchronous: each is tens of microseconds, where a
+   * trip through libuv's thread pool cost a millisecond here, several per request (a CopyObject:
+   * 6.5–7.8 ms one at a time, 3.5–4.1 ms so). Object bodies still stream asynchronously.
+   */
   private async writeAtomic(path: string, text: string): Promise<void> {
     const tmp = join(this.tmpDir, newId());
-    await writeFile(tmp, text);
-    await rename(tmp, path);
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
   }
 
   // Receiving bytes
@@ -217,7 +222,7 @@ export class DiskStore {
       const version = this.version(bucket, key, versionId);
       const path = join(this.tmpDir, newId());
       try {
-        await link(this.blobPath(bucket, version.blob!), path);
+        linkSync(this.blobPath(bucket, version.blob!), path);
         return { path, version };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt === OPEN_ATTEMPTS) throw error;
@@ -226,7 +231,7 @@ export class DiskStore {
   }
 
   async discard(path: string): Promise<void> {
-    await rm(path, { force: true });
+    rmSync(path, { force: true });
   }
 
   // Objects
@@ -241,13 +246,13 @@ export class DiskStore {
       try {
         this.checkConditions(bucket, key, conditions);
       } catch (error) {
-        await rm(file, { force: true });
+        rmSync(file, { force: true });
         throw error;
       }
       const blob = newId();
       const blobPath = this.blobPath(bucket.name, blob);
-      await chmod(file, 0o444);
-      await rename(file, blobPath);
+      chmodSync(file, 0o444);
+      renameSync(file, blobPath);
       const version: Version = {
         ...attributes,
         versionId: bucket.versioning === "Enabled" ? newId() : NULL_VERSION,
@@ -318,7 +323,7 @@ export class DiskStore {
   }
 
   private async removeBlobs(bucket: string, versions: Version[]): Promise<void> {
-    for (const v of versions) if (v.blob) await rm(this.blobPath(bucket, v.blob), { force: true });
+    for (const v of versions) if (v.blob) rmSync(this.blobPath(bucket, v.blob), { force: true });
   }
 
   /** Persists a key's versions (or removes its record when none is left), then updates the index. */
@@ -329,7 +334,7 @@ export class DiskStore {
       if (!bucket.keys.has(key)) bucket.sorted.add(key);
       bucket.keys.set(key, versions);
     } else {
-      await unlink(path).catch(() => undefined);
+      rmSync(path, { force: true });
       bucket.keys.delete(key);
       bucket.sorted.remove(key);
     }
