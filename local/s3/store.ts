@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
-import { chmodSync, createWriteStream, existsSync, linkSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, createReadStream, createWriteStream, existsSync, linkSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Digest, type Checksum, type ChecksumAlgorithm } from "./digest.ts";
@@ -29,9 +29,12 @@ export type Received = { path: string; size: number; md5: string; checksum?: Che
 /** Conditions of a conditional write, checked against the current object when the write commits. */
 export type WriteConditions = { ifNoneMatch?: string; ifMatch?: string };
 
-/** The marker a clean close leaves: the records (bucket → [key, versions]) and the keys the lake view could not show. */
+/** The marker a clean close leaves, with the keys the lake view could not show. */
 const CLOSED = "closed.json";
-type ClosedMarker = { closed: string; clashed: Record<string, string[]>; keys: Record<string, [string, Version[]][]> };
+type ClosedMarker = { closed: string; clashed: Record<string, string[]> };
+
+/** A line of a bucket's journal: a key's versions after a change, none when the key is gone. */
+type KeyRecord = { key: string; versions: Version[] };
 
 /** Reads of a blob retry this often when an overwrite unlinks it between lookup and open. */
 const OPEN_ATTEMPTS = 5;
@@ -41,15 +44,17 @@ const unquote = (etag: string) => etag.trim().replace(/^W\//, "").replace(/^"|"$
 /**
  * The local S3 store on disk. Layout under `root`:
  *   buckets/<bucket>.json      the bucket and its versioning
- *   keys/<bucket>/<hash>.json  one record per key: its versions, newest first
+ *   keys/<bucket>.log          the bucket's journal: a line per change of a key, its versions newest first
  *   blobs/<bucket>/<id>        immutable object bytes (read-only files; copies are hard links)
  *   uploads/<uploadId>/        multipart uploads in progress
  *   tmp/                       bodies being received, records being written
- * Every change is written to tmp and renamed into place, so a process killed at any point leaves
- * the old state or the new; what it leaves half done (a blob no record names, a lake file out of
- * date) is repaired when the store next opens after a stop that was not `close()`d. Blobs are not
- * fsynced: a power loss may lose the last writes, a kill does not. Records are all loaded when the store opens; one writer process
- * per root (the CLI's state-dir lock).
+ * Bodies are written to tmp and renamed into place, and a key's change is one appended line (one
+ * write, which a kill does not cut), so a process killed at any point leaves the old state or the
+ * new; what it leaves half done (a blob no record names, a lake file out of date) is repaired when
+ * the store next opens after a stop that was not `close()`d. Nothing is fsynced: a power loss may
+ * lose the last writes (a journal line cut short is skipped), a kill does not. The journals are
+ * read and rewritten compact when the store opens; one writer process per root (the CLI's
+ * state-dir lock).
  */
 export class DiskStore {
   private readonly buckets = new Map<string, Bucket>();
@@ -77,12 +82,10 @@ export class DiskStore {
   }
 
   /**
-   * Marks the store as left consistent, with a snapshot of every record (one file to read at the
-   * next open instead of one per key) and the lake view's hidden keys; call when no request is in flight.
+   * Marks the store as left consistent, with the lake view's hidden keys; call when no request is in flight.
    */
   async close(): Promise<void> {
-    const keys = Object.fromEntries([...this.buckets].map(([name, b]) => [name, [...b.keys]]));
-    const marker: ClosedMarker = { closed: new Date().toISOString(), clashed: this.lake.clashedKeys(), keys };
+    const marker: ClosedMarker = { closed: new Date().toISOString(), clashed: this.lake.clashedKeys() };
     await this.writeAtomic(join(this.root, CLOSED), JSON.stringify(marker));
   }
 
@@ -95,7 +98,8 @@ export class DiskStore {
     for (const file of await readdir(join(this.root, "buckets"))) {
       if (!file.endsWith(".json")) continue;
       const saved = JSON.parse(await readFile(join(this.root, "buckets", file), "utf8")) as Pick<Bucket, "name" | "created" | "versioning">;
-      const keys = new Map<string, Version[]>(closed?.keys[saved.name] ?? (await this.readRecords(saved.name)));
+      const keys = await this.readRecords(saved.name);
+      await this.compact(saved.name, keys);
       const bucket: Bucket = { ...saved, keys, sorted: new SortedKeys(keys.keys()) };
       this.buckets.set(saved.name, bucket);
       const current = new Map<string, string>();
@@ -109,18 +113,55 @@ export class DiskStore {
     }
   }
 
-  /** Every key record of a bucket, from its own file. */
-  private async readRecords(bucket: string): Promise<[string, Version[]][]> {
-    const dir = join(this.root, "keys", bucket);
-    const files = await readdir(dir).catch(() => [] as string[]);
-    const entries: [string, Version[]][] = [];
+  /**
+   * Every key of a bucket with its versions: its journal replayed, the last line of a key winning,
+   * over the one-file-per-key records a state dir from before the journal holds.
+   */
+  private async readRecords(bucket: string): Promise<Map<string, Version[]>> {
+    const keys = new Map<string, Version[]>();
+    const legacy = join(this.root, "keys", bucket);
+    const files = await readdir(legacy).catch(() => [] as string[]);
     for (let i = 0; i < files.length; i += 256) {
-      const records = await Promise.all(
-        files.slice(i, i + 256).map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as { key: string; versions: Version[] }),
-      );
-      for (const r of records) entries.push([r.key, r.versions]);
+      const records = await Promise.all(files.slice(i, i + 256).map(async (f) => JSON.parse(await readFile(join(legacy, f), "utf8")) as KeyRecord));
+      for (const r of records) keys.set(r.key, r.versions);
     }
-    return entries;
+    const journal = this.journalPath(bucket);
+    if (!existsSync(journal)) return keys;
+    let line = 0;
+    let torn: number | undefined;
+    for await (const text of createInterface({ input: createReadStream(journal, STREAM_CHUNK), crlfDelay: Infinity })) {
+      line++;
+      if (torn !== undefined) throw new Error(`${journal}: line ${torn} is not a key record; the state dir is damaged (start over with --fresh)`);
+      let record: KeyRecord;
+      try {
+        record = JSON.parse(text) as KeyRecord;
+      } catch {
+        // Only the last line can be cut short (a power loss before the write reached the disk).
+        torn = line;
+        continue;
+      }
+      if (record.versions.length) keys.set(record.key, record.versions);
+      else keys.delete(record.key);
+    }
+    return keys;
+  }
+
+  /** Rewrites a bucket's journal as one line per key, in one rename, and retires the records from before the journal. */
+  private async compact(bucket: string, keys: Map<string, Version[]>): Promise<void> {
+    const tmp = join(this.tmpDir, newId());
+    const out = createWriteStream(tmp, STREAM_CHUNK);
+    await pipeline(
+      (function* () {
+        for (const [key, versions] of keys) yield `${JSON.stringify({ key, versions })}\n`;
+      })(),
+      out,
+    );
+    renameSync(tmp, this.journalPath(bucket));
+    await rm(join(this.root, "keys", bucket), { recursive: true, force: true });
+  }
+
+  private journalPath(bucket: string): string {
+    return join(this.root, "keys", `${bucket}.log`);
   }
 
   /** Removes blobs that no record names: a process was killed between writing one and its record. */
@@ -135,9 +176,6 @@ export class DiskStore {
     return join(this.root, "blobs", bucket, blob);
   }
 
-  private recordPath(bucket: string, key: string): string {
-    return join(this.root, "keys", bucket, `${createHash("sha256").update(key).digest("hex").slice(0, 40)}.json`);
-  }
 
   private bucket(name: string): Bucket {
     const bucket = this.buckets.get(name);
@@ -151,7 +189,6 @@ export class DiskStore {
     if (this.buckets.has(name)) throw new S3Error(409, "BucketAlreadyOwnedByYou", `The bucket already exists and you own it: ${name}`);
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) || name.includes("..")) throw new S3Error(400, "InvalidBucketName", `The specified bucket is not valid: ${name}`);
     await mkdir(join(this.root, "blobs", name), { recursive: true });
-    await mkdir(join(this.root, "keys", name), { recursive: true });
     const bucket: Bucket = { name, created: new Date().toISOString(), keys: new Map(), sorted: new SortedKeys() };
     await this.saveBucket(bucket);
     this.buckets.set(name, bucket);
@@ -166,7 +203,7 @@ export class DiskStore {
     if (bucket.keys.size) throw new S3Error(409, "BucketNotEmpty", `The bucket you tried to delete is not empty: ${name}`);
     this.buckets.delete(name);
     await rm(join(this.root, "buckets", `${name}.json`), { force: true });
-    await rm(join(this.root, "keys", name), { recursive: true, force: true });
+    await rm(this.journalPath(name), { force: true });
     await rm(join(this.root, "blobs", name), { recursive: true, force: true });
     await this.lake.drop(name);
   }
@@ -187,7 +224,7 @@ export class DiskStore {
   }
 
   /**
-   * A request's record writes, renames, links and removals are synchronous: each takes tens of
+   * A request's file operations (journal appends, record writes, renames, links and removals) are synchronous: each takes tens of
    * microseconds, where a trip through libuv's thread pool took about 0.2 ms here, several per
    * request (a CopyObject one at a time: 6.5–7.8 ms before, 3.5–4.1 ms after). Object bodies
    * still stream asynchronously.
@@ -327,15 +364,17 @@ export class DiskStore {
     for (const v of versions) if (v.blob) rmSync(this.blobPath(bucket, v.blob), { force: true });
   }
 
-  /** Persists a key's versions (or removes its record when none is left), then updates the index. */
+  /**
+   * Journals a key's versions (none: the key is gone), then updates the index. One appended line
+   * instead of a record file written and renamed over the old one: creating and replacing files
+   * is what this disk is slow at (a CopyObject 2.2–3.3 ms → 1.2–1.8 ms, one at a time).
+   */
   private async saveKey(bucket: Bucket, key: string, versions: Version[]): Promise<void> {
-    const path = this.recordPath(bucket.name, key);
+    appendFileSync(this.journalPath(bucket.name), `${JSON.stringify({ key, versions })}\n`);
     if (versions.length) {
-      await this.writeAtomic(path, JSON.stringify({ key, versions }));
       if (!bucket.keys.has(key)) bucket.sorted.add(key);
       bucket.keys.set(key, versions);
     } else {
-      rmSync(path, { force: true });
       bucket.keys.delete(key);
       bucket.sorted.remove(key);
     }

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -446,6 +446,61 @@ describe("state on disk", () => {
       s3.destroy();
       await server.stop();
     }
+  });
+
+  it("keeps one journal line per key across reopens, skips a last line a power loss cut short, and refuses a damaged one", async () => {
+    const first = await fresh();
+    for (let i = 0; i < 5; i++) await first.s3.send(new PutObjectCommand({ Bucket: "plain", Key: "j/k.csv", Body: `v${i}` }));
+    await first.s3.send(new PutObjectCommand({ Bucket: "plain", Key: "j/gone.csv", Body: "x" }));
+    await first.s3.send(new DeleteObjectCommand({ Bucket: "plain", Key: "j/gone.csv" }));
+    first.s3.destroy();
+    await first.server.stop();
+    const journal = join(first.root, "keys", "plain.log");
+    expect(readFileSync(journal, "utf8").trim().split("\n")).toHaveLength(7);
+
+    rmSync(join(first.root, "closed.json"));
+    writeFileSync(journal, `${readFileSync(journal, "utf8")}{"key":"j/half.csv","vers`);
+    const again = await startS3Server({ root: first.root, lakeDir: first.lake });
+    const s3 = client(again.url);
+    try {
+      expect(await text(s3, "plain", "j/k.csv")).toBe("v4");
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: "plain", Prefix: "j/" }));
+      expect(listed.Contents?.map((o) => o.Key)).toEqual(["j/k.csv"]);
+    } finally {
+      s3.destroy();
+      await again.stop();
+    }
+    expect(readFileSync(journal, "utf8").trim().split("\n")).toHaveLength(1);
+
+    writeFileSync(journal, `{"key":"j/half.csv","vers\n${readFileSync(journal, "utf8")}`);
+    await expect(startS3Server({ root: first.root, lakeDir: first.lake })).rejects.toThrow(/plain\.log: line 1 is not a key record; the state dir is damaged/);
+  });
+
+  it("opens a state dir from before the journal, one record file per key, and moves it to the journal", async () => {
+    const first = await fresh();
+    await first.s3.send(new PutObjectCommand({ Bucket: "ver", Key: "old/a.csv", Body: "a1" }));
+    await first.s3.send(new PutObjectCommand({ Bucket: "ver", Key: "old/a.csv", Body: "a2" }));
+    first.s3.destroy();
+    await first.server.stop();
+    // The layout the store had before: keys/<bucket>/<hash>.json, one { key, versions } record per key.
+    const journal = join(first.root, "keys", "ver.log");
+    const legacy = join(first.root, "keys", "ver");
+    mkdirSync(legacy);
+    for (const [i, line] of readFileSync(journal, "utf8").trim().split("\n").entries()) writeFileSync(join(legacy, `${i}.json`), line);
+    rmSync(journal);
+    rmSync(join(first.root, "closed.json"));
+
+    const again = await startS3Server({ root: first.root, lakeDir: first.lake });
+    const s3 = client(again.url);
+    try {
+      expect(await text(s3, "ver", "old/a.csv")).toBe("a2");
+      expect((await s3.send(new ListObjectVersionsCommand({ Bucket: "ver" }))).Versions).toHaveLength(2);
+    } finally {
+      s3.destroy();
+      await again.stop();
+    }
+    expect(existsSync(legacy)).toBe(false);
+    expect(readFileSync(journal, "utf8").trim().split("\n")).toHaveLength(1);
   });
 
   it("removes its temp folder on stop when it has no root", async () => {
