@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, createReadStream, createWriteStream, existsSync, linkSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, closeSync, createReadStream, createWriteStream, existsSync, linkSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -36,6 +36,13 @@ type ClosedMarker = { closed: string; clashed: Record<string, string[]> };
 /** A line of a bucket's journal: a key's versions after a change, none when the key is gone. */
 type KeyRecord = { key: string; versions: Version[] };
 
+/**
+ * Lines a journal may hold beyond twice its keys before it is rewritten with one line per key:
+ * a process making many changes (a backfill) keeps it within a few times its records, and each
+ * rewrite is paid for by at least this many cheap appends.
+ */
+const JOURNAL_SLACK = 1024;
+
 /** Reads of a blob retry this often when an overwrite unlinks it between lookup and open. */
 const OPEN_ATTEMPTS = 5;
 
@@ -53,12 +60,15 @@ const unquote = (etag: string) => etag.trim().replace(/^W\//, "").replace(/^"|"$
  * new; what it leaves half done (a blob no record names, a lake file out of date) is repaired when
  * the store next opens after a stop that was not `close()`d. Nothing is fsynced: a power loss may
  * lose the last writes (a journal line cut short is skipped), a kill does not. The journals are
- * read and rewritten compact when the store opens; one writer process per root (the CLI's
+ * read when the store opens, and rewritten compact then and whenever they grow past
+ * `JOURNAL_SLACK`; one writer process per root (the CLI's
  * state-dir lock).
  */
 export class DiskStore {
   private readonly buckets = new Map<string, Bucket>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Lines in each bucket's journal. */
+  private readonly journaled = new Map<string, number>();
 
   readonly root: string;
   private readonly lake: LakeView;
@@ -99,7 +109,8 @@ export class DiskStore {
       if (!file.endsWith(".json")) continue;
       const saved = JSON.parse(await readFile(join(this.root, "buckets", file), "utf8")) as Pick<Bucket, "name" | "created" | "versioning">;
       const keys = await this.readRecords(saved.name);
-      await this.compact(saved.name, keys);
+      this.compact(saved.name, keys);
+      await rm(join(this.root, "keys", saved.name), { recursive: true, force: true });
       const bucket: Bucket = { ...saved, keys, sorted: new SortedKeys(keys.keys()) };
       this.buckets.set(saved.name, bucket);
       const current = new Map<string, string>();
@@ -146,18 +157,28 @@ export class DiskStore {
     return keys;
   }
 
-  /** Rewrites a bucket's journal as one line per key, in one rename, and retires the records from before the journal. */
-  private async compact(bucket: string, keys: Map<string, Version[]>): Promise<void> {
+  /**
+   * Rewrites a bucket's journal as one line per key, in one rename. Synchronous, in steps of
+   * STREAM_CHUNK, so no change is appended to the old file in between.
+   */
+  private compact(bucket: string, keys: Map<string, Version[]>): void {
     const tmp = join(this.tmpDir, newId());
-    const out = createWriteStream(tmp, STREAM_CHUNK);
-    await pipeline(
-      (function* () {
-        for (const [key, versions] of keys) yield `${JSON.stringify({ key, versions })}\n`;
-      })(),
-      out,
-    );
+    const fd = openSync(tmp, "w");
+    try {
+      let text = "";
+      for (const [key, versions] of keys) {
+        text += `${JSON.stringify({ key, versions })}\n`;
+        if (text.length >= STREAM_CHUNK.highWaterMark) {
+          writeSync(fd, text);
+          text = "";
+        }
+      }
+      if (text) writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, this.journalPath(bucket));
-    await rm(join(this.root, "keys", bucket), { recursive: true, force: true });
+    this.journaled.set(bucket, keys.size);
   }
 
   private journalPath(bucket: string): string {
@@ -204,6 +225,7 @@ export class DiskStore {
     this.buckets.delete(name);
     await rm(join(this.root, "buckets", `${name}.json`), { force: true });
     await rm(this.journalPath(name), { force: true });
+    this.journaled.delete(name);
     await rm(join(this.root, "blobs", name), { recursive: true, force: true });
     await this.lake.drop(name);
   }
@@ -371,6 +393,8 @@ export class DiskStore {
    */
   private async saveKey(bucket: Bucket, key: string, versions: Version[]): Promise<void> {
     appendFileSync(this.journalPath(bucket.name), `${JSON.stringify({ key, versions })}\n`);
+    const lines = (this.journaled.get(bucket.name) ?? 0) + 1;
+    this.journaled.set(bucket.name, lines);
     if (versions.length) {
       if (!bucket.keys.has(key)) bucket.sorted.add(key);
       bucket.keys.set(key, versions);
@@ -378,6 +402,7 @@ export class DiskStore {
       bucket.keys.delete(key);
       bucket.sorted.remove(key);
     }
+    if (lines > JOURNAL_SLACK + 2 * bucket.keys.size) this.compact(bucket.name, bucket.keys);
   }
 
   private currentObject(bucket: Bucket, key: string): Version | undefined {

@@ -476,6 +476,28 @@ describe("state on disk", () => {
     await expect(startS3Server({ root: first.root, lakeDir: first.lake })).rejects.toThrow(/plain\.log: line 1 is not a key record; the state dir is damaged/);
   });
 
+  it("rewrites the journal while a process makes many changes, so it stays within a few times its keys", async () => {
+    const first = await fresh();
+    const puts = 1296;
+    const keys = Array.from({ length: 8 }, (_, k) => `many/k${k}.csv`);
+    await Promise.all(keys.map(async (Key) => {
+      for (let i = 0; i < puts / keys.length; i++) await first.s3.send(new PutObjectCommand({ Bucket: "plain", Key, Body: `${Key} ${i}` }));
+    }));
+    const lines = readFileSync(join(first.root, "keys", "plain.log"), "utf8").trim().split("\n").length;
+    expect(lines).toBeLessThan(puts / 2);
+    first.s3.destroy();
+    await first.server.stop();
+
+    const again = await startS3Server({ root: first.root, lakeDir: first.lake });
+    const s3 = client(again.url);
+    try {
+      for (const Key of keys) expect(await text(s3, "plain", Key)).toBe(`${Key} ${puts / keys.length - 1}`);
+    } finally {
+      s3.destroy();
+      await again.stop();
+    }
+  });
+
   it("opens a state dir from before the journal, one record file per key, and moves it to the journal", async () => {
     const first = await fresh();
     await first.s3.send(new PutObjectCommand({ Bucket: "ver", Key: "old/a.csv", Body: "a1" }));
