@@ -21,6 +21,8 @@ type Bucket = {
   /** Versions of each key, newest first. */
   keys: Map<string, Version[]>;
   sorted: SortedKeys;
+  /** Lines in the bucket's journal. */
+  journaled: number;
 };
 
 /** Bytes received into the store's temp folder, not yet an object. */
@@ -35,6 +37,8 @@ type ClosedMarker = { closed: string; clashed: Record<string, string[]> };
 
 /** A line of a bucket's journal: a key's versions after a change, none when the key is gone. */
 type KeyRecord = { key: string; versions: Version[] };
+
+const journalLine = (key: string, versions: Version[]) => `${JSON.stringify({ key, versions } satisfies KeyRecord)}\n`;
 
 /**
  * Lines a journal may hold beyond twice its keys before it is rewritten with one line per key:
@@ -54,21 +58,18 @@ const unquote = (etag: string) => etag.trim().replace(/^W\//, "").replace(/^"|"$
  *   keys/<bucket>.log          the bucket's journal: a line per change of a key, its versions newest first
  *   blobs/<bucket>/<id>        immutable object bytes (read-only files; copies are hard links)
  *   uploads/<uploadId>/        multipart uploads in progress
- *   tmp/                       bodies being received, records being written
+ *   tmp/                       bodies being received, files being written
  * Bodies are written to tmp and renamed into place, and a key's change is one appended line (one
  * write, which a kill does not cut), so a process killed at any point leaves the old state or the
  * new; what it leaves half done (a blob no record names, a lake file out of date) is repaired when
  * the store next opens after a stop that was not `close()`d. Nothing is fsynced: a power loss may
  * lose the last writes (a journal line cut short is skipped), a kill does not. The journals are
- * read when the store opens, and rewritten compact then and whenever they grow past
- * `JOURNAL_SLACK`; one writer process per root (the CLI's
- * state-dir lock).
+ * read when the store opens and rewritten compact when they hold more than one line per key
+ * (`JOURNAL_SLACK` while running); one writer process per root (the CLI's state-dir lock).
  */
 export class DiskStore {
   private readonly buckets = new Map<string, Bucket>();
   private readonly locks = new Map<string, Promise<unknown>>();
-  /** Lines in each bucket's journal. */
-  private readonly journaled = new Map<string, number>();
 
   readonly root: string;
   private readonly lake: LakeView;
@@ -108,10 +109,11 @@ export class DiskStore {
     for (const file of await readdir(join(this.root, "buckets"))) {
       if (!file.endsWith(".json")) continue;
       const saved = JSON.parse(await readFile(join(this.root, "buckets", file), "utf8")) as Pick<Bucket, "name" | "created" | "versioning">;
-      const keys = await this.readRecords(saved.name);
-      this.compact(saved.name, keys);
-      await rm(join(this.root, "keys", saved.name), { recursive: true, force: true });
-      const bucket: Bucket = { ...saved, keys, sorted: new SortedKeys(keys.keys()) };
+      const { keys, lines, legacy } = await this.readRecords(saved.name);
+      const bucket: Bucket = { ...saved, keys, sorted: new SortedKeys(keys.keys()), journaled: lines };
+      // A journal of one line per key (a clean close, nothing changed since the last open) is kept as it is.
+      if (legacy || lines !== keys.size) this.compact(bucket);
+      if (legacy) await rm(join(this.root, "keys", saved.name), { recursive: true, force: true });
       this.buckets.set(saved.name, bucket);
       const current = new Map<string, string>();
       for (const [key, versions] of keys) if (versions[0].blob) current.set(key, this.blobPath(bucket.name, versions[0].blob));
@@ -126,18 +128,19 @@ export class DiskStore {
 
   /**
    * Every key of a bucket with its versions: its journal replayed, the last line of a key winning,
-   * over the one-file-per-key records a state dir from before the journal holds.
+   * over the one-file-per-key records a state dir from before the journal holds (`legacy`).
    */
-  private async readRecords(bucket: string): Promise<Map<string, Version[]>> {
+  private async readRecords(bucket: string): Promise<{ keys: Map<string, Version[]>; lines: number; legacy: boolean }> {
     const keys = new Map<string, Version[]>();
-    const legacy = join(this.root, "keys", bucket);
-    const files = await readdir(legacy).catch(() => [] as string[]);
+    const dir = join(this.root, "keys", bucket);
+    const files = await readdir(dir).catch(() => [] as string[]);
     for (let i = 0; i < files.length; i += 256) {
-      const records = await Promise.all(files.slice(i, i + 256).map(async (f) => JSON.parse(await readFile(join(legacy, f), "utf8")) as KeyRecord));
+      const records = await Promise.all(files.slice(i, i + 256).map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as KeyRecord));
       for (const r of records) keys.set(r.key, r.versions);
     }
+    const legacy = files.length > 0;
     const journal = this.journalPath(bucket);
-    if (!existsSync(journal)) return keys;
+    if (!existsSync(journal)) return { keys, lines: 0, legacy };
     let line = 0;
     let torn: number | undefined;
     for await (const text of createInterface({ input: createReadStream(journal, STREAM_CHUNK), crlfDelay: Infinity })) {
@@ -154,20 +157,20 @@ export class DiskStore {
       if (record.versions.length) keys.set(record.key, record.versions);
       else keys.delete(record.key);
     }
-    return keys;
+    return { keys, lines: line, legacy };
   }
 
   /**
    * Rewrites a bucket's journal as one line per key, in one rename. Synchronous, in steps of
    * STREAM_CHUNK, so no change is appended to the old file in between.
    */
-  private compact(bucket: string, keys: Map<string, Version[]>): void {
+  private compact(bucket: Bucket): void {
     const tmp = join(this.tmpDir, newId());
     const fd = openSync(tmp, "w");
     try {
       let text = "";
-      for (const [key, versions] of keys) {
-        text += `${JSON.stringify({ key, versions })}\n`;
+      for (const [key, versions] of bucket.keys) {
+        text += journalLine(key, versions);
         if (text.length >= STREAM_CHUNK.highWaterMark) {
           writeSync(fd, text);
           text = "";
@@ -177,8 +180,8 @@ export class DiskStore {
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, this.journalPath(bucket));
-    this.journaled.set(bucket, keys.size);
+    renameSync(tmp, this.journalPath(bucket.name));
+    bucket.journaled = bucket.keys.size;
   }
 
   private journalPath(bucket: string): string {
@@ -197,7 +200,6 @@ export class DiskStore {
     return join(this.root, "blobs", bucket, blob);
   }
 
-
   private bucket(name: string): Bucket {
     const bucket = this.buckets.get(name);
     if (!bucket) throw noSuchBucket(name);
@@ -210,7 +212,7 @@ export class DiskStore {
     if (this.buckets.has(name)) throw new S3Error(409, "BucketAlreadyOwnedByYou", `The bucket already exists and you own it: ${name}`);
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) || name.includes("..")) throw new S3Error(400, "InvalidBucketName", `The specified bucket is not valid: ${name}`);
     await mkdir(join(this.root, "blobs", name), { recursive: true });
-    const bucket: Bucket = { name, created: new Date().toISOString(), keys: new Map(), sorted: new SortedKeys() };
+    const bucket: Bucket = { name, created: new Date().toISOString(), keys: new Map(), sorted: new SortedKeys(), journaled: 0 };
     await this.saveBucket(bucket);
     this.buckets.set(name, bucket);
   }
@@ -225,7 +227,6 @@ export class DiskStore {
     this.buckets.delete(name);
     await rm(join(this.root, "buckets", `${name}.json`), { force: true });
     await rm(this.journalPath(name), { force: true });
-    this.journaled.delete(name);
     await rm(join(this.root, "blobs", name), { recursive: true, force: true });
     await this.lake.drop(name);
   }
@@ -246,10 +247,10 @@ export class DiskStore {
   }
 
   /**
-   * A request's file operations (journal appends, record writes, renames, links and removals) are synchronous: each takes tens of
-   * microseconds, where a trip through libuv's thread pool took about 0.2 ms here, several per
-   * request (a CopyObject one at a time: 6.5–7.8 ms before, 3.5–4.1 ms after). Object bodies
-   * still stream asynchronously.
+   * A request's file operations (journal appends, renames, links and removals) are synchronous:
+   * each takes tens of microseconds, where a trip through libuv's thread pool took about 0.2 ms
+   * here, several per request (a CopyObject one at a time: 6.5–7.8 ms before, 3.5–4.1 ms after).
+   * Object bodies still stream asynchronously.
    */
   private async writeAtomic(path: string, text: string): Promise<void> {
     const tmp = join(this.tmpDir, newId());
@@ -392,9 +393,8 @@ export class DiskStore {
    * is what this disk is slow at (a CopyObject 2.2–3.3 ms → 1.2–1.8 ms, one at a time).
    */
   private async saveKey(bucket: Bucket, key: string, versions: Version[]): Promise<void> {
-    appendFileSync(this.journalPath(bucket.name), `${JSON.stringify({ key, versions })}\n`);
-    const lines = (this.journaled.get(bucket.name) ?? 0) + 1;
-    this.journaled.set(bucket.name, lines);
+    appendFileSync(this.journalPath(bucket.name), journalLine(key, versions));
+    bucket.journaled++;
     if (versions.length) {
       if (!bucket.keys.has(key)) bucket.sorted.add(key);
       bucket.keys.set(key, versions);
@@ -402,7 +402,7 @@ export class DiskStore {
       bucket.keys.delete(key);
       bucket.sorted.remove(key);
     }
-    if (lines > JOURNAL_SLACK + 2 * bucket.keys.size) this.compact(bucket.name, bucket.keys);
+    if (bucket.journaled > JOURNAL_SLACK + 2 * bucket.keys.size) this.compact(bucket);
   }
 
   private currentObject(bucket: Bucket, key: string): Version | undefined {

@@ -395,6 +395,18 @@ describe("the store's hooks", () => {
   });
 });
 
+/** A server on the folder another one left, for `use`; stopped after. */
+async function reopened(first: { root: string; lake: string }, use: (s3: S3Client) => Promise<void>): Promise<void> {
+  const server = await startS3Server({ root: first.root, lakeDir: first.lake });
+  const s3 = client(server.url);
+  try {
+    await use(s3);
+  } finally {
+    s3.destroy();
+    await server.stop();
+  }
+}
+
 describe("state on disk", () => {
   it("survives a restart: objects, versions and the lake view, repaired after a kill", async () => {
     const first = await fresh();
@@ -409,9 +421,7 @@ describe("state on disk", () => {
     writeFileSync(join(first.lake, "plain", "p", "stale.csv"), "stale");
     writeFileSync(join(first.root, "tmp", "partial"), "half");
 
-    const server = await startS3Server({ root: first.root, lakeDir: first.lake });
-    const s3 = client(server.url);
-    try {
+    await reopened(first, async (s3) => {
       expect(await text(s3, "ver", "p/k.csv")).toBe("v2");
       expect(await text(s3, "ver", "p/k.csv", v1.VersionId)).toBe("v1");
       expect((await s3.send(new ListObjectVersionsCommand({ Bucket: "ver" }))).Versions).toHaveLength(2);
@@ -420,10 +430,7 @@ describe("state on disk", () => {
       expect(existsSync(join(first.lake, "plain", "p", "stale.csv"))).toBe(false);
       expect(existsSync(join(first.root, "tmp", "partial"))).toBe(false);
       expect(readFileSync(join(first.lake, "plain", "p", "gone.csv"), "utf8")).toBe("x");
-    } finally {
-      s3.destroy();
-      await server.stop();
-    }
+    });
   });
 
   it("reopens from the snapshot a clean close leaves, remembering which keys wait for a clashing file to go", async () => {
@@ -433,19 +440,14 @@ describe("state on disk", () => {
     first.s3.destroy();
     await first.server.stop();
 
-    const server = await startS3Server({ root: first.root, lakeDir: first.lake });
-    const s3 = client(server.url);
-    try {
+    await reopened(first, async (s3) => {
       expect(await text(s3, "plain", "c/a/b")).toBe("inner");
       await s3.send(new DeleteObjectCommand({ Bucket: "plain", Key: "c/a/b" }));
       expect(readFileSync(join(first.lake, "plain", "c", "a"), "utf8")).toBe("file");
       await s3.send(new PutObjectCommand({ Bucket: "plain", Key: "c/a/b", Body: "again" }));
       await s3.send(new DeleteObjectCommand({ Bucket: "plain", Key: "c/a" }));
       expect(readFileSync(join(first.lake, "plain", "c", "a", "b"), "utf8")).toBe("again");
-    } finally {
-      s3.destroy();
-      await server.stop();
-    }
+    });
   });
 
   it("keeps one journal line per key across reopens, skips a last line a power loss cut short, and refuses a damaged one", async () => {
@@ -460,16 +462,11 @@ describe("state on disk", () => {
 
     rmSync(join(first.root, "closed.json"));
     writeFileSync(journal, `${readFileSync(journal, "utf8")}{"key":"j/half.csv","vers`);
-    const again = await startS3Server({ root: first.root, lakeDir: first.lake });
-    const s3 = client(again.url);
-    try {
+    await reopened(first, async (s3) => {
       expect(await text(s3, "plain", "j/k.csv")).toBe("v4");
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: "plain", Prefix: "j/" }));
       expect(listed.Contents?.map((o) => o.Key)).toEqual(["j/k.csv"]);
-    } finally {
-      s3.destroy();
-      await again.stop();
-    }
+    });
     expect(readFileSync(journal, "utf8").trim().split("\n")).toHaveLength(1);
 
     writeFileSync(journal, `{"key":"j/half.csv","vers\n${readFileSync(journal, "utf8")}`);
@@ -488,14 +485,9 @@ describe("state on disk", () => {
     first.s3.destroy();
     await first.server.stop();
 
-    const again = await startS3Server({ root: first.root, lakeDir: first.lake });
-    const s3 = client(again.url);
-    try {
+    await reopened(first, async (s3) => {
       for (const Key of keys) expect(await text(s3, "plain", Key)).toBe(`${Key} ${puts / keys.length - 1}`);
-    } finally {
-      s3.destroy();
-      await again.stop();
-    }
+    });
   });
 
   it("opens a state dir from before the journal, one record file per key, and moves it to the journal", async () => {
@@ -508,19 +500,14 @@ describe("state on disk", () => {
     const journal = join(first.root, "keys", "ver.log");
     const legacy = join(first.root, "keys", "ver");
     mkdirSync(legacy);
-    for (const [i, line] of readFileSync(journal, "utf8").trim().split("\n").entries()) writeFileSync(join(legacy, `${i}.json`), line);
+    writeFileSync(join(legacy, "a.json"), readFileSync(journal, "utf8").trim().split("\n").at(-1)!);
     rmSync(journal);
     rmSync(join(first.root, "closed.json"));
 
-    const again = await startS3Server({ root: first.root, lakeDir: first.lake });
-    const s3 = client(again.url);
-    try {
+    await reopened(first, async (s3) => {
       expect(await text(s3, "ver", "old/a.csv")).toBe("a2");
       expect((await s3.send(new ListObjectVersionsCommand({ Bucket: "ver" }))).Versions).toHaveLength(2);
-    } finally {
-      s3.destroy();
-      await again.stop();
-    }
+    });
     expect(existsSync(legacy)).toBe(false);
     expect(readFileSync(journal, "utf8").trim().split("\n")).toHaveLength(1);
   });
